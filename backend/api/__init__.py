@@ -1,0 +1,1 @@
+"""HTTP edge of the backend: route declarations, middleware and thin views over the services."""

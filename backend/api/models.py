@@ -1,0 +1,43 @@
+"""Base classes for request and response bodies, the error shape and cursor pagination."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+class Input(BaseModel):
+    """A request body or query: unknown fields are refused so typos do not pass silently."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, frozen=True)
+
+
+class Output(BaseModel):
+    """A response body, built from domain objects or rows."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ErrorBody(Output):
+    code: str = Field(description="Stable machine-readable code, e.g. `invalid` or `rate_limited`.")
+    message: str = Field(description="What went wrong, for a human.")
+    details: Any = Field(default=None, description="Field errors or other specifics, when there are any.")
+
+
+class ErrorResponse(Output):
+    """The one error shape of the API."""
+
+    error: ErrorBody
+
+
+class PageQuery(Input):
+    cursor: str | None = Field(default=None, max_length=200, description="`next_cursor` of the previous page.")
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class Page(Output, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(default=None, description="Pass as `cursor` for the next page; null at the end.")

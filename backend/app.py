@@ -1,0 +1,89 @@
+"""The app factory: wires settings, store, bus and services into an aiohttp application."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from redis.asyncio import Redis
+
+from backend import keys
+from backend.api import docs, health, middleware
+from backend.api.registry import Api
+from backend.bus.memory import MemoryBus
+from backend.bus.redis import RedisBus
+from backend.counters.memory import MemoryCounters
+from backend.counters.redis import RedisCounters
+from backend.ports import Counters, EventBus
+from backend.services.container import build_services
+from backend.settings import Settings
+from backend.store.db import SqlStore
+from backend.store.migrate import upgrade_async
+
+_LOG = logging.getLogger(__name__)
+API_VERSION = "0.1.0"
+REDIS: web.AppKey[Redis | None] = web.AppKey("redis")
+
+
+def build_api() -> Api:
+    """Every endpoint of the service, included explicitly."""
+    from backend.api import accounts_views, projects_views
+
+    api = Api(title="Tandem API", version=API_VERSION)
+    api.include(health.routes, accounts_views.routes, projects_views.routes)
+    return api
+
+
+def create_app(settings: Settings, *, migrate: bool | None = None) -> web.Application:
+    """Build the application. ``migrate`` (default: in embedded mode) upgrades the schema on start."""
+    app = web.Application(
+        middlewares=[middleware.request_context, middleware.errors, middleware.identify],
+        client_max_size=settings.max_body_bytes,
+    )
+    app[keys.SETTINGS] = settings
+    api = build_api()
+    api.register(app)
+    app[keys.OPENAPI] = api.openapi()
+    docs.register(app)
+    should_migrate = settings.embedded if migrate is None else migrate
+
+    async def store_ctx(app: web.Application) -> AsyncIterator[None]:
+        url = settings.effective_database_url
+        if url.startswith("sqlite"):
+            settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if should_migrate:
+            await upgrade_async(url)
+        store = SqlStore.from_url(url)
+        app[keys.STORE] = store
+        yield
+        await store.close()
+
+    async def bus_ctx(app: web.Application) -> AsyncIterator[None]:
+        redis: Redis | None = None
+        bus: EventBus
+        counters: Counters
+        if settings.redis_url is None:
+            bus, counters = MemoryBus(), MemoryCounters()
+        else:
+            redis = Redis.from_url(settings.redis_url)
+            bus, counters = RedisBus(redis), RedisCounters(redis)
+        app[REDIS] = redis
+        app[keys.BUS] = bus
+        app[keys.COUNTERS] = counters
+        yield
+        await bus.close()
+        if redis is not None:
+            await redis.aclose()
+
+    async def services_ctx(app: web.Application) -> AsyncIterator[None]:
+        settings.signing_key()  # create the key on first start, before any request needs it
+        app[keys.SERVICES] = build_services(settings, app[keys.STORE], app[keys.BUS], app[keys.COUNTERS])
+        _LOG.info(
+            "tandem backend ready",
+            extra={"mode": "embedded" if settings.embedded else "scale-out", "url": settings.effective_public_url},
+        )
+        yield
+
+    app.cleanup_ctx.extend([store_ctx, bus_ctx, services_ctx])
+    return app

@@ -1,0 +1,1 @@
+"""Pure domain rules: roles and permissions, identities, validation; no I/O here."""

@@ -1,0 +1,25 @@
+"""The composition of services for one app: built once in the app factory from the configured ports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from backend.ports import Counters, EventBus, Store
+from backend.services.accounts import AccountService
+from backend.services.invitations import InvitationService
+from backend.services.projects import ProjectService
+from backend.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    accounts: AccountService
+    projects: ProjectService
+    invitations: InvitationService
+
+
+def build_services(settings: Settings, store: Store, bus: EventBus, counters: Counters) -> Services:
+    accounts = AccountService(settings=settings, store=store, bus=bus, counters=counters)
+    projects = ProjectService(settings=settings, store=store, bus=bus)
+    invitations = InvitationService(settings=settings, store=store, bus=bus, projects=projects)
+    return Services(accounts=accounts, projects=projects, invitations=invitations)

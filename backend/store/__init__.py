@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, the SQLAlchemy store for SQLite and PostgreSQL, and Alembic migrations."""

@@ -1,0 +1,1 @@
+"""Tandem tandem package."""
