@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -57,6 +58,12 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = Field(default=20, ge=1)
     login_window: int = Field(default=300, ge=1)
     """Seconds over which failed sign-ins are counted."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Peers (IPs or networks) whose ``X-Forwarded-For`` is believed when finding a client's address."""
+    password_hash_memory_kib: int = Field(default=65_536, ge=8)
+    """Argon2id memory cost; the defaults follow RFC 9106's second recommended option. Lower only in tests."""
+    password_hash_time_cost: int = Field(default=3, ge=1)
+    password_hash_parallelism: int = Field(default=4, ge=1, le=16)
 
     @field_validator("database_url")
     @classmethod
@@ -82,6 +89,15 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(part.strip().rstrip("/") for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = tuple(part.strip() for part in value.split(",") if part.strip())
+        for item in value:
+            ipaddress.ip_network(item, strict=False)  # raises ValueError, which pydantic reports
         return value
 
     @model_validator(mode="after")
