@@ -65,6 +65,25 @@ class Settings(BaseSettings):
     password_hash_time_cost: int = Field(default=3, ge=1)
     password_hash_parallelism: int = Field(default=4, ge=1, le=16)
 
+    # -- real-time hub --------------------------------------------------------------------------
+    ws_auth_timeout: float = Field(default=5.0, gt=0, le=60)
+    """Seconds a WebSocket has to authenticate (``hello``) before it is closed with 4001."""
+    ws_max_message_bytes: int = Field(default=1 << 20, ge=1024)
+    """A larger frame gets an error reply; one over 4x this closes the connection (1009)."""
+    ws_send_buffer_bytes: int = Field(default=1 << 20, ge=4096)
+    """Unsent bytes a client may fall behind by before it is closed with 4009 and told to resync."""
+    ws_rate: float = Field(default=200.0, gt=0)
+    """Messages a second a connection may send, sustained."""
+    ws_burst: int = Field(default=1000, ge=1)
+    """Messages a connection may send at once above the sustained rate."""
+    ws_flood_limit: int = Field(default=1000, ge=1)
+    """Rejected (rate-limited) messages after which a flooding connection is closed with 4008."""
+    heartbeat_interval: float = Field(default=20.0, gt=0)
+    """Seconds between client heartbeats, told to clients in the ``hello`` reply."""
+    presence_idle_after: float = Field(default=300.0, gt=0)
+    presence_offline_after: float = Field(default=60.0, gt=0)
+    presence_sweep_interval: float = Field(default=5.0, gt=0)
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str | None) -> str | None:

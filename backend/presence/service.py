@@ -1,0 +1,92 @@
+"""Presence use cases: heartbeats and activity in, presence events out, offline and idle found by sweeping."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+from backend.events import encode_event, project_channel
+from backend.ports import EventBus
+from backend.presence.model import PresenceEntry, PresencePolicy, touch
+from backend.presence.stores import PresenceStore
+
+
+def presence_event(project_id: str, entry: PresenceEntry) -> bytes:
+    return encode_event(
+        "presence",
+        {
+            "project_id": project_id,
+            "user_id": entry.user_id,
+            "state": entry.state,
+            "branch": entry.branch,
+            "file": entry.file,
+            "last_active": entry.last_active,
+        },
+    )
+
+
+class PresenceService:
+    def __init__(
+        self,
+        store: PresenceStore,
+        bus: EventBus,
+        policy: PresencePolicy,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.bus = bus
+        self.policy = policy
+        self.clock = clock
+
+    async def report(
+        self,
+        user_id: str,
+        project_ids: Iterable[str],
+        *,
+        active: bool,
+        away: bool | None = None,
+        branch: str | None = None,
+        file: str | None = None,
+    ) -> None:
+        """Record a heartbeat (``active=False``) or activity; tell the project when what it sees changed."""
+        now = self.clock()
+        for project_id in project_ids:
+            previous = await self.store.get(project_id, user_id)
+            entry = touch(
+                previous,
+                user_id=user_id,
+                now=now,
+                policy=self.policy,
+                active=active,
+                away=away,
+                branch=branch,
+                file=file,
+            )
+            await self.store.put(project_id, entry)
+            if previous is None or previous.visible() != entry.visible():
+                await self.bus.publish(project_channel(project_id), presence_event(project_id, entry))
+
+    async def sweep(self) -> int:
+        """Turn silent members offline and quiet ones idle; returns how many changes were published."""
+        now = self.clock()
+        changes = 0
+        for project_id, user_id in await self.store.stale(now - self.policy.offline_after):
+            entry = await self.store.get(project_id, user_id)
+            # Only the process whose remove wins publishes, so the team hears "offline" once.
+            if await self.store.remove(project_id, user_id):
+                gone = PresenceEntry(user_id=user_id, state="offline", last_seen=entry.last_seen if entry else 0.0)
+                await self.bus.publish(project_channel(project_id), presence_event(project_id, gone))
+                changes += 1
+        for project_id in await self.store.projects():
+            for entry in await self.store.project(project_id):
+                refreshed = self.policy.refresh(entry, now)
+                if refreshed is not entry and refreshed.state != "offline":
+                    await self.store.put(project_id, refreshed)
+                    await self.bus.publish(project_channel(project_id), presence_event(project_id, refreshed))
+                    changes += 1
+        return changes
+
+    async def view(self, project_id: str) -> list[PresenceEntry]:
+        """The project's members as everyone sees them now (offline ones that were not swept yet included)."""
+        now = self.clock()
+        return [self.policy.refresh(entry, now) for entry in await self.store.project(project_id)]
