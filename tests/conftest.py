@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import text
@@ -22,47 +19,62 @@ from backend.store.migrate import upgrade_async
 from tests import services
 
 TEST_KEY = "test-secret-key-" + "x" * 32
+_ORIGINS: dict[str, str] = {}
 
 
-def run_blocking(coro: Awaitable[Any]) -> Any:
+def run_blocking(coro: Coroutine[Any, Any, Any]) -> Any:
     """Run a coroutine to completion from sync code, even when an event loop is running in this thread."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()  # type: ignore[arg-type]
+    return services.run_sync(coro)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say which PostgreSQL and Redis the run used, so a surprising result can be traced to its server."""
+    if _ORIGINS:
+        terminalreporter.write_sep("-", "test services")
+    for name, origin in sorted(_ORIGINS.items()):
+        terminalreporter.write_line(f"{name}: {origin}")
 
 
 @pytest.fixture(scope="session")
-def service_urls() -> services.ServiceUrls:
-    return services.discover()
+def postgres_server_url() -> Iterator[str]:
+    """A PostgreSQL server for the whole run (env, local port, or a throwaway one); its admin database's URL."""
+    try:
+        with services.postgres_server() as (url, origin):
+            _ORIGINS["postgres"] = f"{origin} ({make_url(url).render_as_string(hide_password=True)})"
+            yield url
+    except services.ServiceMissing as err:
+        pytest.fail(f"PostgreSQL is needed: {err}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
-def postgres_url(service_urls: services.ServiceUrls) -> Iterator[str]:
-    """A throwaway database on the real PostgreSQL server, migrated to head, dropped at the end of the run."""
-    if service_urls.postgres is None:
-        pytest.fail("PostgreSQL is needed: set TANDEM_TEST_DATABASE_URL or run it on 127.0.0.1:5432")
-    server = make_url(service_urls.postgres)
-    name = services.scratch_database_name()
-    admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(admin_dsn)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    run_blocking(admin(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
-    run_blocking(upgrade_async(url))
-    yield url
-    run_blocking(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+def redis_url() -> Iterator[str]:
+    """A Redis server for the whole run (env, local port, or a throwaway one)."""
+    try:
+        with services.redis_server() as (url, origin):
+            _ORIGINS["redis"] = f"{origin} ({url})"
+            yield url
+    except services.ServiceMissing as err:
+        pytest.fail(f"Redis is needed: {err}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
-def redis_url(service_urls: services.ServiceUrls) -> str:
-    if service_urls.redis is None:
-        pytest.fail("Redis is needed: set TANDEM_TEST_REDIS_URL or run it on 127.0.0.1:6379")
-    return service_urls.redis
+def service_urls(postgres_server_url: str, redis_url: str) -> services.ServiceUrls:
+    return services.ServiceUrls(postgres_server_url, redis_url)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server_url: str) -> Iterator[str]:
+    """A throwaway database on the PostgreSQL server, migrated to head, dropped at the end of the run."""
+    with services.scratch_database(postgres_server_url) as url:
+        run_blocking(upgrade_async(url))
+        yield url
+
+
+@pytest.fixture
+def empty_postgres_url(postgres_server_url: str) -> Iterator[str]:
+    """A fresh, empty (not migrated) database for one test, dropped afterwards."""
+    with services.scratch_database(postgres_server_url) as url:
+        yield url
 
 
 async def _truncate_all(url: str) -> None:
