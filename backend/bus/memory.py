@@ -6,11 +6,12 @@ import asyncio
 from collections import defaultdict
 from collections.abc import AsyncIterator
 
+DEFAULT_QUEUE_SIZE = 10_000
 _CLOSED = ("", b"")
 
 
 class MemorySubscription:
-    """A subscriber's queue; the bus puts ``(channel, data)`` on it for each channel it follows."""
+    """A subscriber's bounded queue; the bus puts ``(channel, data)`` on it for each channel it follows."""
 
     def __init__(self, bus: MemoryBus, maxsize: int) -> None:
         self._bus = bus
@@ -18,6 +19,7 @@ class MemorySubscription:
         self.channels: set[str] = set()
         self.closed = False
         self.dropped = 0
+        """Messages not queued because the subscriber was ``maxsize`` messages behind."""
 
     def deliver(self, channel: str, data: bytes) -> None:
         try:
@@ -27,7 +29,8 @@ class MemorySubscription:
             self.dropped += 1
 
     async def add(self, *channels: str) -> None:
-        self._bus.attach(self, channels)
+        if not self.closed:
+            self._bus.attach(self, channels)
 
     async def remove(self, *channels: str) -> None:
         self._bus.detach(self, channels)
@@ -36,7 +39,7 @@ class MemorySubscription:
         if self.closed:
             return
         self.closed = True
-        self._bus.detach(self, tuple(self.channels))
+        self._bus.forget(self)
         # Wake a pending iterator even if the queue is full.
         while True:
             try:
@@ -48,7 +51,7 @@ class MemorySubscription:
     async def __aiter__(self) -> AsyncIterator[tuple[str, bytes]]:
         while not self.closed:
             item = await self._queue.get()
-            if item is _CLOSED:
+            if item is _CLOSED or self.closed:
                 return
             yield item
 
@@ -56,9 +59,10 @@ class MemorySubscription:
 class MemoryBus:
     """Implements :class:`backend.ports.EventBus` within one process."""
 
-    def __init__(self, *, queue_size: int = 10_000) -> None:
+    def __init__(self, *, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
         self._queue_size = queue_size
         self._subscribers: defaultdict[str, set[MemorySubscription]] = defaultdict(set)
+        self._all: set[MemorySubscription] = set()
 
     def attach(self, sub: MemorySubscription, channels: tuple[str, ...]) -> None:
         for channel in channels:
@@ -74,12 +78,22 @@ class MemoryBus:
                     del self._subscribers[channel]
             sub.channels.discard(channel)
 
+    def forget(self, sub: MemorySubscription) -> None:
+        self.detach(sub, tuple(sub.channels))
+        self._all.discard(sub)
+
+    @property
+    def channel_count(self) -> int:
+        """Channels with at least one subscriber (nothing is kept for channels nobody follows)."""
+        return len(self._subscribers)
+
     async def publish(self, channel: str, data: bytes) -> None:
         for sub in tuple(self._subscribers.get(channel, ())):
             sub.deliver(channel, data)
 
     async def subscribe(self, *channels: str) -> MemorySubscription:
         sub = MemorySubscription(self, self._queue_size)
+        self._all.add(sub)
         self.attach(sub, channels)
         return sub
 
@@ -87,6 +101,6 @@ class MemoryBus:
         return None
 
     async def close(self) -> None:
-        for subs in list(self._subscribers.values()):
-            for sub in list(subs):
-                await sub.close()
+        """End every subscription, including those that follow no channel yet."""
+        for sub in list(self._all):
+            await sub.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable
@@ -10,7 +11,11 @@ from backend.ports import Hit
 
 
 class MemoryCounters:
-    """Implements :class:`backend.ports.Counters` in a dict; expired windows are swept lazily."""
+    """Implements :class:`backend.ports.Counters` in a dict; expired windows are swept lazily.
+
+    At most ``max_keys`` windows are kept: when full of live windows (a flood of distinct keys), the oldest
+    tenth is forgotten, which only makes those keys' limits lenient, never memory unbounded.
+    """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic, *, max_keys: int = 100_000) -> None:
         self._clock = clock
@@ -24,17 +29,24 @@ class MemoryCounters:
             return None
         return entry
 
-    def _sweep(self) -> None:
+    def _make_room(self) -> None:
         now = self._clock()
         for key in [k for k, (expires, _) in self._windows.items() if expires <= now]:
             del self._windows[key]
+        if len(self._windows) >= self._max_keys:
+            # Dicts keep insertion order, and a window keeps its slot while it is counted: oldest first.
+            for key in list(itertools.islice(self._windows, max(1, self._max_keys // 10))):
+                del self._windows[key]
+
+    def __len__(self) -> int:
+        return len(self._windows)
 
     async def hit(self, key: str, *, limit: int, window: int) -> Hit:
         entry = self._current(key)
         now = self._clock()
         if entry is None:
             if len(self._windows) >= self._max_keys:
-                self._sweep()
+                self._make_room()
             entry = (now + window, 0)
         expires, count = entry[0], entry[1] + 1
         self._windows[key] = (expires, count)

@@ -1,0 +1,162 @@
+"""Both event buses keep the same contract: fan-out, channel changes, closing, bounded memory."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from backend.bus.memory import MemoryBus
+from backend.bus.redis import RedisBus
+from backend.ports import EventBus, Subscription
+from tests import services
+
+TIMEOUT = 5
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def bus(request: pytest.FixtureRequest) -> AsyncIterator[EventBus]:
+    if request.param == "memory":
+        memory = MemoryBus()
+        yield memory
+        await memory.close()
+        return
+    client = Redis.from_url(request.getfixturevalue("redis_url"))
+    redis_bus = RedisBus(client)
+    yield redis_bus
+    await redis_bus.close()
+    await client.aclose()
+
+
+def channel() -> str:
+    """A channel no other test (or concurrent run on the same Redis) uses."""
+    return f"test:{uuid.uuid4().hex}"
+
+
+async def next_message(sub: Subscription) -> tuple[str, bytes]:
+    async def first() -> tuple[str, bytes]:
+        async for item in sub:
+            return item
+        raise AssertionError("the subscription ended")
+
+    return await asyncio.wait_for(first(), TIMEOUT)
+
+
+async def drain(sub: Subscription) -> list[tuple[str, bytes]]:
+    return [item async for item in sub]
+
+
+async def test_subscriber_receives_in_order(bus: EventBus) -> None:
+    ch = channel()
+    sub = await bus.subscribe(ch)
+    for n in range(3):
+        await bus.publish(ch, f"m{n}".encode())
+    assert [await next_message(sub) for _ in range(3)] == [(ch, b"m0"), (ch, b"m1"), (ch, b"m2")]
+
+
+async def test_only_followed_channels_are_delivered(bus: EventBus) -> None:
+    followed, other = channel(), channel()
+    sub = await bus.subscribe(followed)
+    await bus.publish(other, b"not for me")
+    await bus.publish(followed, b"for me")
+    assert await next_message(sub) == (followed, b"for me")
+
+
+async def test_add_and_remove_channels(bus: EventBus) -> None:
+    first, second = channel(), channel()
+    sub = await bus.subscribe(first)
+    await sub.add(second)
+    await bus.publish(second, b"added")
+    assert await next_message(sub) == (second, b"added")
+
+    await sub.remove(first)
+    await bus.publish(first, b"after remove")
+    await bus.publish(second, b"still here")
+    assert await next_message(sub) == (second, b"still here")
+
+
+async def test_subscription_without_channels_waits_for_its_first(bus: EventBus) -> None:
+    """redis-py's PubSub cannot be read before a SUBSCRIBE; the bus must not surface that."""
+    ch = channel()
+    sub = await bus.subscribe()
+    reader = asyncio.create_task(next_message(sub))
+    await sub.add(ch)
+    await bus.publish(ch, b"first")
+    assert await reader == (ch, b"first")
+
+
+async def test_close_ends_iteration(bus: EventBus) -> None:
+    ch = channel()
+    sub = await bus.subscribe(ch)
+    await bus.publish(ch, b"one")
+    assert await next_message(sub) == (ch, b"one")
+    consumer = asyncio.create_task(drain(sub))
+    await sub.close()
+    assert await asyncio.wait_for(consumer, TIMEOUT) == []
+    await sub.close()  # closing twice is harmless
+
+
+async def test_bus_close_ends_every_subscription(bus: EventBus) -> None:
+    with_channel, without = await bus.subscribe(channel()), await bus.subscribe()
+    consumers = [asyncio.create_task(drain(s)) for s in (with_channel, without)]
+    await bus.close()
+    assert await asyncio.wait_for(asyncio.gather(*consumers), TIMEOUT) == [[], []]
+
+
+async def test_many_subscribers_each_get_every_message(bus: EventBus) -> None:
+    ch = channel()
+    subs = [await bus.subscribe(ch) for _ in range(20)]
+    await bus.publish(ch, b"to all")
+    received = await asyncio.gather(*(next_message(s) for s in subs))
+    assert received == [(ch, b"to all")] * 20
+    for sub in subs:
+        await sub.close()
+
+
+async def test_slow_memory_subscriber_is_bounded() -> None:
+    bus = MemoryBus(queue_size=10)
+    ch = channel()
+    slow, fast = await bus.subscribe(ch), await bus.subscribe(ch)
+    received: list[bytes] = []
+
+    async def keep_up() -> None:
+        async for _, data in fast:
+            received.append(data)
+            if len(received) == 1000:
+                return
+
+    consumer = asyncio.create_task(keep_up())
+    for n in range(1000):
+        await bus.publish(ch, str(n).encode())
+        await asyncio.sleep(0)  # yield to the fast consumer, as a real publisher's I/O would
+    await asyncio.wait_for(consumer, TIMEOUT)
+    assert len(received) == 1000
+    assert slow.dropped == 990
+    # The slow one still gets the oldest ten, then nothing more is queued for it.
+    assert [data for _, data in [await next_message(slow) for _ in range(10)]] == [str(n).encode() for n in range(10)]
+    await bus.close()
+    assert bus.channel_count == 0
+
+
+async def test_redis_subscription_ends_when_redis_goes_away() -> None:
+    server = services.start_redis()
+    try:
+        client = Redis.from_url(server.url, retry=Retry(NoBackoff(), 1), socket_connect_timeout=1)
+        bus = RedisBus(client)
+        ch = channel()
+        sub = await bus.subscribe(ch)
+        await bus.publish(ch, b"before")
+        consumer = asyncio.create_task(drain(sub))
+        server.stop()
+        assert await asyncio.wait_for(consumer, TIMEOUT) == [(ch, b"before")]
+        assert sub.closed
+        assert sub.error is not None
+        await bus.close()
+        await client.aclose()
+    finally:
+        server.stop()
