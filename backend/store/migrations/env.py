@@ -34,6 +34,8 @@ def run_migrations_online() -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=render_item,
+        # Set by ``backend.store.migrate`` when writing a revision (it skips empty ones).
+        process_revision_directives=config.attributes.get("process_revision_directives"),
     )
     with context.begin_transaction():
         context.run_migrations()
