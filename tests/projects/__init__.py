@@ -1,0 +1,1 @@
+"""Tests of projects, members, invitations, project settings and the event stream."""
