@@ -9,15 +9,23 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection
+from sqlmodel.sql.sqltypes import AutoString
 
 from backend.store.db import make_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    """Write SQLModel's AutoString as plain ``sa.String`` so migrations do not import sqlmodel."""
+    if type_ == "type" and isinstance(obj, AutoString):
+        return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
+    return False
 
 
 def alembic_config(url: str) -> Config:

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 from alembic import context
 from sqlmodel import SQLModel
-from sqlmodel.sql.sqltypes import AutoString
 
 import backend.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from backend.store.migrate import render_item
 
 config = context.config
-
-
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
-    """Write SQLModel's AutoString as plain ``sa.String`` so migrations do not import sqlmodel."""
-    if type_ == "type" and isinstance(obj, AutoString):
-        return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
-    return False
-
-
 target_metadata = SQLModel.metadata
 
 
