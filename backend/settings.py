@@ -6,11 +6,12 @@ import ipaddress
 import os
 import secrets
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -44,7 +45,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8400, ge=0, le=65535)
     public_url: AnyHttpUrl | None = None
-    allowed_origins: tuple[str, ...] = ()
+    allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()  # comma-separated in the environment
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "json"
 
@@ -58,7 +59,7 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = Field(default=20, ge=1)
     login_window: int = Field(default=300, ge=1)
     """Seconds over which failed sign-ins are counted."""
-    trusted_proxies: tuple[str, ...] = ()
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
     """Peers (IPs or networks) whose ``X-Forwarded-For`` is believed when finding a client's address."""
     password_hash_memory_kib: int = Field(default=65_536, ge=8)
     """Argon2id memory cost; the defaults follow RFC 9106's second recommended option. Lower only in tests."""
