@@ -9,13 +9,20 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from backend import keys
-from backend.api import docs, health, middleware
+from backend.api import docs, events_views, health, middleware
 from backend.api.registry import Api
 from backend.bus.memory import MemoryBus
 from backend.bus.redis import RedisBus
 from backend.counters.memory import MemoryCounters
 from backend.counters.redis import RedisCounters
+from backend.hub import session_commands
+from backend.hub import views as hub_views
+from backend.hub.commands import CommandRegistry
+from backend.hub.hub import Hub
 from backend.ports import Counters, EventBus
+from backend.presence.model import PresencePolicy
+from backend.presence.service import PresenceService
+from backend.presence.stores import MemoryPresenceStore, PresenceStore, RedisPresenceStore
 from backend.services.container import build_services
 from backend.settings import Settings
 from backend.store.db import SqlStore
@@ -28,10 +35,16 @@ REDIS: web.AppKey[Redis | None] = web.AppKey("redis")
 
 def build_api() -> Api:
     """Every endpoint of the service, included explicitly."""
-    from backend.api import accounts_views, projects_views
+    from backend.api import accounts_views, projects_views, repositories_views
 
     api = Api(title="Tandem API", version=API_VERSION)
-    api.include(health.routes, accounts_views.routes, projects_views.routes)
+    api.include(
+        health.routes,
+        accounts_views.routes,
+        projects_views.routes,
+        repositories_views.routes,
+        hub_views.routes,
+    )
     return api
 
 
@@ -46,6 +59,8 @@ def create_app(settings: Settings, *, migrate: bool | None = None) -> web.Applic
     api.register(app)
     app[keys.OPENAPI] = api.openapi()
     docs.register(app)
+    hub_views.register(app)
+    events_views.register(app)
     should_migrate = settings.embedded if migrate is None else migrate
 
     async def store_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -85,5 +100,29 @@ def create_app(settings: Settings, *, migrate: bool | None = None) -> web.Applic
         )
         yield
 
-    app.cleanup_ctx.extend([store_ctx, bus_ctx, services_ctx])
+    async def hub_ctx(app: web.Application) -> AsyncIterator[None]:
+        redis = app[REDIS]
+        presence_store: PresenceStore = MemoryPresenceStore() if redis is None else RedisPresenceStore(redis)
+        policy = PresencePolicy(idle_after=settings.presence_idle_after, offline_after=settings.presence_offline_after)
+        commands = CommandRegistry()
+        session_commands.register(commands)
+        hub = Hub(
+            settings=settings,
+            bus=app[keys.BUS],
+            commands=commands,
+            presence=PresenceService(presence_store, app[keys.BUS], policy),
+            services=app[keys.SERVICES],
+        )
+        app[keys.HUB] = hub
+        await hub.start()
+        yield
+        await hub.stop()
+
+    async def close_websockets(app: web.Application) -> None:
+        # Before aiohttp waits for handlers to finish: tell every client to reconnect elsewhere.
+        if keys.HUB in app:
+            await app[keys.HUB].stop()
+
+    app.on_shutdown.append(close_websockets)
+    app.cleanup_ctx.extend([store_ctx, bus_ctx, services_ctx, hub_ctx])
     return app

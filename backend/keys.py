@@ -11,6 +11,7 @@ from backend.ports import Counters, EventBus, Store
 from backend.settings import Settings
 
 if TYPE_CHECKING:
+    from backend.hub.hub import Hub
     from backend.services.container import Services
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -19,6 +20,7 @@ BUS = web.AppKey("bus", EventBus)
 COUNTERS = web.AppKey("counters", Counters)
 SERVICES: web.AppKey[Services] = web.AppKey("services")
 OPENAPI = web.AppKey("openapi", dict[str, Any])
+HUB: web.AppKey[Hub] = web.AppKey("hub")
 
 CALLER = web.RequestKey("caller", Caller)
 REQUEST_ID = web.RequestKey("request_id", str)

@@ -8,6 +8,7 @@ from backend.ports import Counters, EventBus, Store
 from backend.services.accounts import AccountService
 from backend.services.invitations import InvitationService
 from backend.services.projects import ProjectService
+from backend.services.repositories import RepositoryService
 from backend.settings import Settings
 
 
@@ -16,10 +17,12 @@ class Services:
     accounts: AccountService
     projects: ProjectService
     invitations: InvitationService
+    repositories: RepositoryService
 
 
 def build_services(settings: Settings, store: Store, bus: EventBus, counters: Counters) -> Services:
     accounts = AccountService(settings=settings, store=store, bus=bus, counters=counters)
     projects = ProjectService(settings=settings, store=store, bus=bus)
     invitations = InvitationService(settings=settings, store=store, bus=bus, projects=projects)
-    return Services(accounts=accounts, projects=projects, invitations=invitations)
+    repositories = RepositoryService(store=store, projects=projects)
+    return Services(accounts=accounts, projects=projects, invitations=invitations, repositories=repositories)

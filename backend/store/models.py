@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT.
+BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def new_id() -> str:
@@ -17,6 +22,10 @@ def new_id() -> str:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def new_hash_key() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class User(SQLModel, table=True):
@@ -79,6 +88,8 @@ class Project(SQLModel, table=True):
     description: str = Field(default="", max_length=2000)
     created_by: str = Field(foreign_key="users.id", max_length=32)
     settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    hash_key: str = Field(default_factory=new_hash_key, max_length=64)
+    """Key of the project's hunk hashes: agents get it to hash their changes; the text stays on their machine."""
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
@@ -112,12 +123,100 @@ class Invitation(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
+class Repository(SQLModel, table=True):
+    """A repository registered in a project, identified by its normalised remote URL."""
+
+    __tablename__ = "repositories"
+    __table_args__ = (UniqueConstraint("project_id", "url", name="uq_repositories_project_url"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    project_id: str = Field(foreign_key="projects.id", index=True, max_length=32, ondelete="CASCADE")
+    url: str = Field(max_length=512, index=True)
+    """Normalised remote URL (``host/owner/name``): every spelling of the same remote gives the same value."""
+    default_branch: str = Field(default="main", max_length=255)
+    created_by: str = Field(foreign_key="users.id", max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class ActivityRecord(SQLModel, table=True):
+    """Who worked on which file of which branch, per day: the activity history, kept for the retention."""
+
+    __tablename__ = "activity"
+    __table_args__ = (
+        UniqueConstraint("repository_id", "user_id", "branch", "path", "day", name="uq_activity_key"),
+        Index("ix_activity_project_last_seen", "project_id", "last_seen"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BIG_ID, primary_key=True, autoincrement=True))
+    project_id: str = Field(foreign_key="projects.id", max_length=32, ondelete="CASCADE")
+    repository_id: str = Field(foreign_key="repositories.id", max_length=32, ondelete="CASCADE")
+    user_id: str = Field(foreign_key="users.id", max_length=32, index=True, ondelete="CASCADE")
+    branch: str = Field(max_length=255)
+    path: str = Field(max_length=4096)
+    day: date
+    first_seen: datetime = Field(sa_type=DateTime(timezone=True))
+    last_seen: datetime = Field(sa_type=DateTime(timezone=True))
+    updates: int = Field(default=1)
+
+
+class FindingRecord(SQLModel, table=True):
+    """A finding as last computed: open until resolved, with both sides' regions."""
+
+    __tablename__ = "findings"
+    __table_args__ = (Index("ix_findings_project_state", "project_id", "state"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    project_id: str = Field(foreign_key="projects.id", max_length=32, ondelete="CASCADE")
+    repository_id: str = Field(foreign_key="repositories.id", max_length=32, ondelete="CASCADE")
+    path: str = Field(max_length=4096)
+    severity: str = Field(max_length=16)
+    state: str = Field(default="open", max_length=16)
+    user_a: str = Field(max_length=32, index=True)
+    user_b: str = Field(max_length=32, index=True)
+    approximate: bool = False
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    """Both sides' regions, branches and shared symbols, as sent to clients."""
+    opened_at: datetime = Field(sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(sa_type=DateTime(timezone=True))
+    resolved_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class FindingEvent(SQLModel, table=True):
+    """The history of a finding: opened, updated, resolved."""
+
+    __tablename__ = "finding_events"
+
+    id: int | None = Field(default=None, sa_column=Column(BIG_ID, primary_key=True, autoincrement=True))
+    finding_id: str = Field(max_length=64, index=True)
+    project_id: str = Field(foreign_key="projects.id", max_length=32, ondelete="CASCADE")
+    kind: str = Field(max_length=16)
+    severity: str = Field(max_length=16)
+    at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+class FindingMute(SQLModel, table=True):
+    """A person dismissed (``until`` null) or snoozed a finding; a more severe finding shows again."""
+
+    __tablename__ = "finding_mutes"
+
+    finding_id: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(foreign_key="users.id", primary_key=True, max_length=32, ondelete="CASCADE")
+    severity: str = Field(max_length=16)
+    until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
 __all__ = [
+    "ActivityRecord",
     "AuthSession",
+    "FindingEvent",
+    "FindingMute",
+    "FindingRecord",
     "Invitation",
     "Membership",
     "PersonalAccessToken",
     "Project",
+    "Repository",
     "User",
     "new_id",
     "utcnow",

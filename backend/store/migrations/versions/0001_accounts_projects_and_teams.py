@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 15:25:16.913691
+Create Date: 2026-11-26 15:33:29.821708
 """
 
 from __future__ import annotations
@@ -58,6 +58,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_auth_sessions_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "finding_mutes",
+        sa.Column("finding_id", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("severity", sa.String(length=16), nullable=False),
+        sa.Column("until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("finding_id", "user_id"),
+    )
+    op.create_table(
         "personal_access_tokens",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("user_id", sa.String(length=32), nullable=False),
@@ -83,6 +93,7 @@ def upgrade() -> None:
         sa.Column("description", sa.String(length=2000), nullable=False),
         sa.Column("created_by", sa.String(length=32), nullable=False),
         sa.Column("settings", sa.JSON(), nullable=False),
+        sa.Column("hash_key", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -91,6 +102,20 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
     )
+    op.create_table(
+        "finding_events",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("finding_id", sa.String(length=64), nullable=False),
+        sa.Column("project_id", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("severity", sa.String(length=16), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["project_id"], ["projects.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("finding_events", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_finding_events_finding_id"), ["finding_id"], unique=False)
+
     op.create_table(
         "invitations",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -132,11 +157,93 @@ def upgrade() -> None:
     with op.batch_alter_table("memberships", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_memberships_user_id"), ["user_id"], unique=False)
 
+    op.create_table(
+        "repositories",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("project_id", sa.String(length=32), nullable=False),
+        sa.Column("url", sa.String(length=512), nullable=False),
+        sa.Column("default_branch", sa.String(length=255), nullable=False),
+        sa.Column("created_by", sa.String(length=32), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by"],
+            ["users.id"],
+        ),
+        sa.ForeignKeyConstraint(["project_id"], ["projects.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("project_id", "url", name="uq_repositories_project_url"),
+    )
+    with op.batch_alter_table("repositories", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_repositories_project_id"), ["project_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_repositories_url"), ["url"], unique=False)
+
+    op.create_table(
+        "activity",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("project_id", sa.String(length=32), nullable=False),
+        sa.Column("repository_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("branch", sa.String(length=255), nullable=False),
+        sa.Column("path", sa.String(length=4096), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updates", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["project_id"], ["projects.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["repository_id"], ["repositories.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("repository_id", "user_id", "branch", "path", "day", name="uq_activity_key"),
+    )
+    with op.batch_alter_table("activity", schema=None) as batch_op:
+        batch_op.create_index("ix_activity_project_last_seen", ["project_id", "last_seen"], unique=False)
+        batch_op.create_index(batch_op.f("ix_activity_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "findings",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("project_id", sa.String(length=32), nullable=False),
+        sa.Column("repository_id", sa.String(length=32), nullable=False),
+        sa.Column("path", sa.String(length=4096), nullable=False),
+        sa.Column("severity", sa.String(length=16), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("user_a", sa.String(length=32), nullable=False),
+        sa.Column("user_b", sa.String(length=32), nullable=False),
+        sa.Column("approximate", sa.Boolean(), nullable=False),
+        sa.Column("detail", sa.JSON(), nullable=False),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["project_id"], ["projects.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["repository_id"], ["repositories.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("findings", schema=None) as batch_op:
+        batch_op.create_index("ix_findings_project_state", ["project_id", "state"], unique=False)
+        batch_op.create_index(batch_op.f("ix_findings_user_a"), ["user_a"], unique=False)
+        batch_op.create_index(batch_op.f("ix_findings_user_b"), ["user_b"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("findings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_findings_user_b"))
+        batch_op.drop_index(batch_op.f("ix_findings_user_a"))
+        batch_op.drop_index("ix_findings_project_state")
+
+    op.drop_table("findings")
+    with op.batch_alter_table("activity", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_activity_user_id"))
+        batch_op.drop_index("ix_activity_project_last_seen")
+
+    op.drop_table("activity")
+    with op.batch_alter_table("repositories", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_repositories_url"))
+        batch_op.drop_index(batch_op.f("ix_repositories_project_id"))
+
+    op.drop_table("repositories")
     with op.batch_alter_table("memberships", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_memberships_user_id"))
 
@@ -147,11 +254,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_invitations_email"))
 
     op.drop_table("invitations")
+    with op.batch_alter_table("finding_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_finding_events_finding_id"))
+
+    op.drop_table("finding_events")
     op.drop_table("projects")
     with op.batch_alter_table("personal_access_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_personal_access_tokens_user_id"))
 
     op.drop_table("personal_access_tokens")
+    op.drop_table("finding_mutes")
     with op.batch_alter_table("auth_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_auth_sessions_user_id"))
 

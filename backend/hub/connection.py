@@ -1,0 +1,188 @@
+"""One WebSocket client: authenticates, reads frames, dispatches commands, and sends with a bounded buffer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from aiohttp import WSMsgType, web
+from pydantic import TypeAdapter, ValidationError
+
+from backend.api.registry import validation_details
+from backend.domain.caller import Caller
+from backend.errors import TandemError
+from backend.hub.ratelimit import TokenBucket
+from tandem.protocol import AnyCommand, CloseCode, Command, Hello
+
+if TYPE_CHECKING:
+    from backend.hub.hub import Hub
+
+_LOG = logging.getLogger(__name__)
+COMMANDS: TypeAdapter[Command] = TypeAdapter(AnyCommand)
+
+
+def encode_reply(message_id: object, result: dict[str, Any] | None) -> bytes:
+    return orjson.dumps({"id": message_id, "ok": True, "result": result or {}})
+
+
+def encode_error(message_id: object, code: str, message: str, details: Any = None) -> bytes:
+    return orjson.dumps(
+        {"id": message_id, "ok": False, "error": {"code": code, "message": message, "details": details}}
+    )
+
+
+def _message_id(data: str | bytes) -> object:
+    """The ``id`` of a frame that failed validation, if it is readable at all, so the error can answer it."""
+    try:
+        parsed = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    if isinstance(parsed, dict):
+        value = parsed.get("id")
+        if isinstance(value, (int, str)) and not isinstance(value, bool):
+            return value
+    return None
+
+
+def _describe(err: ValidationError) -> tuple[str, str]:
+    kinds = {e["type"] for e in err.errors()}
+    if "json_invalid" in kinds:
+        return "bad_request", "malformed JSON"
+    if kinds & {"union_tag_invalid", "union_tag_not_found"}:
+        return "unknown_type", "unknown or missing message type"
+    return "invalid", "invalid message"
+
+
+class Connection:
+    """The hub's view of one client; the only broad ``except`` of the hub lives in :meth:`dispatch`."""
+
+    __slots__ = (
+        "authenticated",
+        "bucket",
+        "caller",
+        "client",
+        "closing",
+        "hub",
+        "projects",
+        "remote",
+        "transport",
+        "workcopies",
+        "ws",
+    )
+
+    def __init__(self, hub: Hub, ws: web.WebSocketResponse, request: web.Request, caller: Caller | None) -> None:
+        self.hub = hub
+        self.ws = ws
+        self.transport = request.transport
+        self.remote = request.remote or ""
+        self.caller = caller
+        self.authenticated = False
+        self.client = ""
+        self.closing = False
+        self.projects: set[str] = set()
+        """Projects this connection is subscribed to."""
+        self.workcopies: dict[str, str] = {}
+        """Working copies reported on this connection: workcopy id -> project id."""
+        settings = hub.settings
+        self.bucket = TokenBucket(settings.ws_rate, settings.ws_burst, time.monotonic())
+
+    @property
+    def user_id(self) -> str:
+        assert self.caller is not None
+        return self.caller.user_id
+
+    # -- receiving ------------------------------------------------------------------------------
+
+    async def serve(self) -> None:
+        """Read frames until the client goes away; a client that does not authenticate in time is closed."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.hub.settings.ws_auth_timeout
+        try:
+            while not self.closing:
+                timeout = None if self.authenticated else max(0.0, deadline - loop.time())
+                try:
+                    message = await self.ws.receive(timeout=timeout)
+                except TimeoutError:
+                    await self.close(CloseCode.UNAUTHENTICATED, "send hello (with a ticket from a browser) first")
+                    return
+                if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                    await self.dispatch(message.data)
+                elif message.type == WSMsgType.ERROR:
+                    _LOG.info("websocket error from %s: %s", self.remote, self.ws.exception())
+                    return
+                else:  # CLOSE, CLOSING, CLOSED
+                    return
+        finally:
+            self.closing = True
+            await self.hub.detach(self)
+
+    async def dispatch(self, data: str | bytes) -> None:
+        if not self.bucket.take(time.monotonic()):
+            if self.bucket.rejected >= self.hub.settings.ws_flood_limit:
+                await self.close(CloseCode.RATE_LIMITED, "too many messages")
+            elif self.bucket.rejected == 1 or self.bucket.rejected % 100 == 0:
+                await self.send(encode_error(None, "rate_limited", "slow down: messages are being dropped"))
+            return
+        if len(data) > self.hub.settings.ws_max_message_bytes:
+            limit = self.hub.settings.ws_max_message_bytes
+            await self.send(encode_error(None, "payload_too_large", f"messages are limited to {limit} bytes"))
+            return
+        try:
+            command = COMMANDS.validate_json(data)
+        except ValidationError as err:
+            code, text = _describe(err)
+            details = None if code == "bad_request" else validation_details(err)
+            await self.send(encode_error(_message_id(data), code, text, details))
+            return
+        if not self.authenticated and not isinstance(command, Hello):
+            await self.send(encode_error(command.id, "unauthenticated", "the first message must be hello"))
+            return
+        handler = self.hub.commands.handler_for(command)
+        if handler is None:
+            await self.send(encode_error(command.id, "unknown_type", f"{type(command).__name__} is not served here"))
+            return
+        try:
+            result = await handler(self, command)
+        except TandemError as err:
+            await self.send(encode_error(command.id, err.code, err.message, err.details))
+        except Exception:  # noqa: BLE001 - the hub's one dispatcher boundary: a bug must not kill the connection
+            _LOG.exception("command %s failed", type(command).__name__)
+            await self.send(encode_error(command.id, "internal", "internal error; it has been logged"))
+        else:
+            await self.send(encode_reply(command.id, result))
+
+    # -- sending --------------------------------------------------------------------------------
+
+    async def send(self, data: bytes) -> None:
+        """Send one encoded frame without waiting on the client; one that falls too far behind is closed."""
+        if self.closing:
+            return
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            self.closing = True
+            return
+        if transport.get_write_buffer_size() > self.hub.settings.ws_send_buffer_bytes:
+            self.closing = True  # nothing more is queued for it; the close frame says why
+            self.hub.spawn(self._overflow())
+            return
+        try:
+            await self.ws.send_frame(data, WSMsgType.TEXT)
+        except ConnectionError:
+            self.closing = True
+
+    async def _overflow(self) -> None:
+        _LOG.warning("closing slow websocket client %s (user %s)", self.remote, self.caller and self.caller.user_id)
+        await self.close(CloseCode.RESYNC, "too far behind: reconnect and resync")
+
+    async def close(self, code: CloseCode, reason: str) -> None:
+        if self.ws.closed:
+            self.closing = True
+            return
+        self.closing = True
+        try:
+            await self.ws.close(code=int(code), message=reason.encode()[:120])
+        except ConnectionError:
+            return

@@ -1,0 +1,166 @@
+"""The hub of one backend process: its connections, their subscriptions, and the bus fan-out to them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Coroutine
+from typing import Any
+
+from backend.events import decode_event, project_channel, user_channel
+from backend.hub.commands import CommandRegistry
+from backend.hub.connection import Connection
+from backend.ports import EventBus, Subscription
+from backend.presence.service import PresenceService
+from backend.services.container import Services
+from backend.settings import Settings
+from tandem.protocol import CloseCode
+
+_LOG = logging.getLogger(__name__)
+BROADCAST = "tandem:broadcast"
+_PROJECT_PREFIX = project_channel("")
+_USER_PREFIX = user_channel("")
+# Events about membership that change who may receive a project's events.
+_MEMBERSHIP_EVENTS = (b'"member.left"', b'"member.removed"', b'"project.deleted"')
+
+
+class Hub:
+    """Routes bus events to the local connections that may see them; one per app."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        bus: EventBus,
+        commands: CommandRegistry,
+        presence: PresenceService,
+        services: Services,
+    ) -> None:
+        self.services = services
+        self.settings = settings
+        self.bus = bus
+        self.commands = commands
+        self.presence = presence
+        self.by_user: defaultdict[str, set[Connection]] = defaultdict(set)
+        self.by_project: defaultdict[str, set[Connection]] = defaultdict(set)
+        self._subscription: Subscription | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.deliveries = 0
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        # Every process listens on the broadcast channel, so the subscription is never empty.
+        self._subscription = await self.bus.subscribe(BROADCAST)
+        self.spawn(self._pump(self._subscription))
+        self.spawn(self._sweep())
+
+    async def stop(self) -> None:
+        """Close every connection with GOING_AWAY, then stop the pump and the sweeper."""
+        connections = {conn for conns in self.by_user.values() for conn in conns}
+        await asyncio.gather(
+            *(conn.close(CloseCode.GOING_AWAY, "server shutting down") for conn in connections),
+            return_exceptions=True,
+        )
+        if self._subscription is not None:
+            await self._subscription.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- connections ----------------------------------------------------------------------------
+
+    async def attach(self, conn: Connection) -> None:
+        """An authenticated connection joins: it receives its user's events from now on."""
+        first = not self.by_user.get(conn.user_id)
+        self.by_user[conn.user_id].add(conn)
+        if first and self._subscription is not None:
+            await self._subscription.add(user_channel(conn.user_id))
+
+    async def detach(self, conn: Connection) -> None:
+        for project_id in list(conn.projects):
+            await self.unsubscribe(conn, project_id)
+        if conn.caller is None:
+            return
+        conns = self.by_user.get(conn.user_id)
+        if conns is None or conn not in conns:
+            return
+        conns.discard(conn)
+        if not conns:
+            del self.by_user[conn.user_id]
+            if self._subscription is not None:
+                await self._subscription.remove(user_channel(conn.user_id))
+
+    async def subscribe(self, conn: Connection, project_id: str) -> None:
+        """Membership must have been checked by the caller."""
+        conn.projects.add(project_id)
+        first = not self.by_project.get(project_id)
+        self.by_project[project_id].add(conn)
+        if first and self._subscription is not None:
+            await self._subscription.add(project_channel(project_id))
+
+    async def unsubscribe(self, conn: Connection, project_id: str) -> None:
+        conn.projects.discard(project_id)
+        conns = self.by_project.get(project_id)
+        if conns is None:
+            return
+        conns.discard(conn)
+        if not conns:
+            del self.by_project[project_id]
+            if self._subscription is not None:
+                await self._subscription.remove(project_channel(project_id))
+
+    def connections_of(self, user_id: str) -> set[Connection]:
+        return self.by_user.get(user_id, set())
+
+    # -- fan-out --------------------------------------------------------------------------------
+
+    async def deliver(self, conns: set[Connection] | list[Connection], data: bytes) -> None:
+        """Send the same encoded bytes to each connection (encoded once, never per receiver)."""
+        for conn in tuple(conns):
+            await conn.send(data)
+        self.deliveries += len(conns)
+
+    async def _pump(self, subscription: Subscription) -> None:
+        async for channel, data in subscription:
+            try:
+                await self._route(channel, data)
+            except Exception:  # noqa: BLE001 - one bad event must not stop the fan-out for everyone
+                _LOG.exception("failed to route an event on %s", channel)
+
+    async def _route(self, channel: str, data: bytes) -> None:
+        if channel.startswith(_PROJECT_PREFIX):
+            project_id = channel[len(_PROJECT_PREFIX) :]
+            conns = self.by_project.get(project_id)
+            if conns:
+                await self.deliver(conns, data)
+                if any(marker in data for marker in _MEMBERSHIP_EVENTS):
+                    await self._membership_changed(project_id, data)
+        elif channel.startswith(_USER_PREFIX):
+            conns = self.by_user.get(channel[len(_USER_PREFIX) :])
+            if conns:
+                await self.deliver(conns, data)
+
+    async def _membership_changed(self, project_id: str, data: bytes) -> None:
+        event = decode_event(data)
+        if event.get("type") == "project.deleted":
+            gone = list(self.by_project.get(project_id, ()))
+        else:
+            user_id = event.get("user_id")
+            gone = [c for c in self.by_project.get(project_id, ()) if c.caller and c.caller.user_id == user_id]
+        for conn in gone:
+            await self.unsubscribe(conn, project_id)
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.presence_sweep_interval)
+            try:
+                await self.presence.sweep()
+            except Exception:  # noqa: BLE001 - a failed sweep (Redis away) is retried at the next tick
+                _LOG.warning("presence sweep failed", exc_info=True)

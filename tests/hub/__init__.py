@@ -1,0 +1,1 @@
+"""Tests of the real-time hub over real WebSockets."""
