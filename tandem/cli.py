@@ -4,60 +4,151 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
+import tomllib
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-
-def _load_settings(**overrides: object) -> object:
+if TYPE_CHECKING:
     from backend.settings import Settings
 
+# Values never echoed back in an error message: they may carry passwords.
+_SECRET_FIELDS = frozenset({"secret_key", "database_url", "redis_url"})
+
+
+class CliError(SystemExit):
+    """A problem the user can fix, said in one readable message (no traceback)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"tandem: {message}")
+
+
+def describe_errors(err: ValidationError) -> str:
+    """One line per invalid setting, named as the user set it (environment variable or config file key)."""
+    lines = []
+    for error in err.errors():
+        loc = [str(part) for part in error["loc"]]
+        if error["type"] == "extra_forbidden":
+            lines.append(f"  `{'.'.join(loc)}` in the config file: not a Tandem setting")
+            continue
+        name = f"TANDEM_{loc[0].upper()} (or `{'.'.join(loc)}` in the config file)" if loc else "settings"
+        message = error["msg"].removeprefix("Value error, ")
+        if loc and loc[0] not in _SECRET_FIELDS and "input" in error and not isinstance(error["input"], dict):
+            message += f" (got {error['input']!r})"
+        lines.append(f"  {name}: {message}")
+    return "\n".join(lines)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, or exit with a message saying which setting is wrong and why."""
+    from pydantic_settings import SettingsError
+
+    from backend.settings import Settings
+
+    config_file = os.environ.get("TANDEM_CONFIG_FILE")
+    if config_file:
+        try:
+            tomllib.loads(Path(config_file).read_text())
+        except OSError as err:
+            raise CliError(f"cannot read TANDEM_CONFIG_FILE={config_file}: {err.strerror}") from err
+        except tomllib.TOMLDecodeError as err:
+            raise CliError(f"TANDEM_CONFIG_FILE={config_file} is not valid TOML: {err}") from err
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as err:
-        lines = [f"  {'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in err.errors()]
-        raise SystemExit("tandem: invalid configuration\n" + "\n".join(lines)) from err
+        raise CliError("invalid configuration\n" + describe_errors(err)) from err
+    except SettingsError as err:
+        raise CliError(f"invalid configuration: {err}") from err
+
+
+def _schema_behind(settings: Settings) -> str | None:
+    """In scale-out mode the schema is migrated by ``tandem db upgrade``; say so if it was not."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from backend.store import migrate
+
+    url = settings.effective_database_url
+    try:
+        current = asyncio.run(migrate.current_async(url))
+    except (OSError, ConnectionError, SQLAlchemyError) as err:
+        # The database may come up after us; /readyz reports it meanwhile.
+        print(f"tandem: database not reachable yet ({err}); /readyz will say when it is", file=sys.stderr)
+        return None
+    head = migrate.head_revision()
+    if current != head:
+        return f"the database is at revision {current or '(empty)'}, not {head}: run `tandem db upgrade` first"
+    return None
+
+
+def _banner(settings: Settings) -> str:
+    where = settings.effective_public_url
+    mode = (
+        f"embedded mode: SQLite, secret key and data in {settings.data_dir}"
+        if settings.embedded
+        else "scale-out mode: PostgreSQL and Redis"
+    )
+    return (
+        f"Tandem backend is running on http://{settings.host}:{settings.port} ({mode}).\n"
+        f"  API docs:  {where}/api/docs   (try it: register an account with POST /api/auth/register)\n"
+        f"  Health:    {where}/healthz and {where}/readyz\n"
+        "  Next:      point your editor's Tandem agent at this address; README.md says how. Ctrl+C stops."
+    )
 
 
 def cmd_server(args: argparse.Namespace) -> int:
+    settings = load_settings(host=args.host, port=args.port)  # first: a bad setting is reported before anything
+
     from aiohttp import web
+    from sqlalchemy.exc import SQLAlchemyError
 
     from backend.app import create_app
-    from backend.settings import Settings
     from tandem import logs
 
-    settings = _load_settings(host=args.host, port=args.port)
-    assert isinstance(settings, Settings)
     logs.configure(settings.log_level, settings.log_format)
+    if not settings.embedded and (problem := _schema_behind(settings)):
+        raise CliError(problem)
     app = create_app(settings)
-    where = settings.effective_public_url
-    print(
-        f"Tandem is starting on http://{settings.host}:{settings.port} "
-        f"({'embedded: SQLite in ' + str(settings.data_dir) if settings.embedded else 'scale-out'}).\n"
-        f"  API docs:  {where}/api/docs\n  Health:    {where}/healthz",
-        file=sys.stderr,
-        flush=True,
-    )
-    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None, shutdown_timeout=5)
+    try:
+        web.run_app(
+            app,
+            host=settings.host,
+            port=settings.port,
+            print=lambda _: print(_banner(settings), file=sys.stderr, flush=True),
+            access_log=None,
+            shutdown_timeout=5,
+            handle_signals=True,
+        )
+    except OSError as err:
+        raise CliError(f"cannot start on {settings.host}:{settings.port}: {err.strerror or err}") from err
+    except SQLAlchemyError as err:
+        raise CliError(f"cannot open the database: {err}") from err
     return 0
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from backend.settings import Settings
+    from sqlalchemy.exc import SQLAlchemyError
+
     from backend.store import migrate
 
-    settings = _load_settings()
-    assert isinstance(settings, Settings)
+    settings = load_settings()
     url = settings.effective_database_url
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if args.action == "upgrade":
-        asyncio.run(migrate.upgrade_async(url, args.revision or "head"))
-    elif args.action == "downgrade":
-        asyncio.run(migrate.downgrade_async(url, args.revision or "base"))
-    current = asyncio.run(migrate.current_async(url))
-    print(f"database at revision {current or '(empty)'}")
+    try:
+        if args.action == "upgrade":
+            asyncio.run(migrate.upgrade_async(url, args.revision or "head"))
+        elif args.action == "downgrade":
+            asyncio.run(migrate.downgrade_async(url, args.revision or "base"))
+        current = asyncio.run(migrate.current_async(url))
+    except (OSError, ConnectionError, SQLAlchemyError) as err:
+        raise CliError(f"database {args.action} failed: {err}") from err
+    head = migrate.head_revision()
+    state = "head" if current == head else f"head is {head}"
+    print(f"database at revision {current or '(empty)'} ({state})")
     return 0
 
 
@@ -70,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--port", type=int, help="port to listen on (TANDEM_PORT, default 8400)")
     server.set_defaults(func=cmd_server)
 
-    db = sub.add_parser("db", help="database schema migrations")
+    db = sub.add_parser("db", help="database schema migrations (TANDEM_DATABASE_URL, default SQLite in the data dir)")
     db.add_argument("action", choices=["upgrade", "downgrade", "current"])
     db.add_argument("revision", nargs="?", help="target revision (default: head for upgrade, base for downgrade)")
     db.set_defaults(func=cmd_db)

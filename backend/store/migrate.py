@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlmodel.sql.sqltypes import AutoString
 
@@ -36,6 +37,11 @@ def alembic_config(url: str) -> Config:
     # Revisions are numbered 0001, 0002, ... and named after their message.
     config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
     return config
+
+
+def head_revision() -> str | None:
+    """The newest revision the code knows (what ``tandem db upgrade`` goes to)."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
 async def _run(url: str, action: str, revision: str) -> None:
