@@ -64,6 +64,7 @@ class Connection:
         "bucket",
         "caller",
         "client",
+        "closer",
         "closing",
         "hub",
         "projects",
@@ -82,6 +83,7 @@ class Connection:
         self.authenticated = False
         self.client = ""
         self.closing = False
+        self.closer: asyncio.Task[None] | None = None
         self.projects: set[str] = set()
         """Projects this connection is subscribed to."""
         self.workcopies: dict[str, str] = {}
@@ -118,6 +120,10 @@ class Connection:
         finally:
             self.closing = True
             await self.hub.detach(self)
+            if self.closer is not None:
+                # A close started elsewhere (lag, shutdown) must finish before the handler returns,
+                # or aiohttp drops the socket before the close frame that tells the client why.
+                await asyncio.wait([self.closer], timeout=self.hub.settings.ws_auth_timeout + 5)
 
     async def dispatch(self, data: str | bytes) -> None:
         if not self.bucket.take(time.monotonic()):
@@ -166,16 +172,19 @@ class Connection:
             return
         if transport.get_write_buffer_size() > self.hub.settings.ws_send_buffer_bytes:
             self.closing = True  # nothing more is queued for it; the close frame says why
-            self.hub.spawn(self._overflow())
+            _LOG.warning("closing slow websocket client %s (user %s)", self.remote, self.caller and self.caller.user_id)
+            self.close_soon(CloseCode.RESYNC, "too far behind: reconnect and resync")
             return
         try:
             await self.ws.send_frame(data, WSMsgType.TEXT)
         except ConnectionError:
             self.closing = True
 
-    async def _overflow(self) -> None:
-        _LOG.warning("closing slow websocket client %s (user %s)", self.remote, self.caller and self.caller.user_id)
-        await self.close(CloseCode.RESYNC, "too far behind: reconnect and resync")
+    def close_soon(self, code: CloseCode, reason: str) -> asyncio.Task[None]:
+        """Start closing from outside the connection's own task; :meth:`serve` waits for it to finish."""
+        if self.closer is None:
+            self.closer = asyncio.create_task(self.close(code, reason))
+        return self.closer
 
     async def close(self, code: CloseCode, reason: str) -> None:
         if self.ws.closed:

@@ -60,7 +60,7 @@ class Hub:
         """Close every connection with GOING_AWAY, then stop the pump and the sweeper."""
         connections = {conn for conns in self.by_user.values() for conn in conns}
         await asyncio.gather(
-            *(conn.close(CloseCode.GOING_AWAY, "server shutting down") for conn in connections),
+            *(conn.close_soon(CloseCode.GOING_AWAY, "server shutting down") for conn in connections),
             return_exceptions=True,
         )
         if self._subscription is not None:

@@ -21,12 +21,12 @@ async def hello(conn: Connection, msg: Hello) -> Result:
         return {"protocol": PROTOCOL_VERSION, "supported": [PROTOCOL_VERSION], "accepted": False}
     if conn.caller is None:
         if msg.ticket is None:
-            hub.spawn(conn.close(CloseCode.UNAUTHENTICATED, "a ticket is required (POST /api/ws/ticket)"))
+            conn.close_soon(CloseCode.UNAUTHENTICATED, "a ticket is required (POST /api/ws/ticket)")
             raise Unauthorized("send a ticket from POST /api/ws/ticket, or a bearer token on the upgrade")
         try:
             conn.caller = await hub.services.accounts.redeem_ws_ticket(msg.ticket)
         except Unauthorized:
-            hub.spawn(conn.close(CloseCode.UNAUTHENTICATED, "invalid or used ticket"))
+            conn.close_soon(CloseCode.UNAUTHENTICATED, "invalid or used ticket")
             raise
     conn.authenticated = True
     conn.client = msg.client
