@@ -13,6 +13,7 @@ from backend.api import docs, events_views, health, middleware
 from backend.api.registry import Api
 from backend.bus.memory import MemoryBus
 from backend.bus.redis import RedisBus
+from backend.bus.redis import connect as connect_redis
 from backend.counters.memory import MemoryCounters
 from backend.counters.redis import RedisCounters
 from backend.hub import session_commands
@@ -81,7 +82,7 @@ def create_app(settings: Settings, *, migrate: bool | None = None) -> web.Applic
         if settings.redis_url is None:
             bus, counters = MemoryBus(), MemoryCounters()
         else:
-            redis = Redis.from_url(settings.redis_url)
+            redis = connect_redis(settings.redis_url)
             bus, counters = RedisBus(redis), RedisCounters(redis)
         app[REDIS] = redis
         app[keys.BUS] = bus

@@ -10,6 +10,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import RedisError
 
 from backend.bus.memory import DEFAULT_QUEUE_SIZE
@@ -17,6 +19,15 @@ from backend.bus.memory import DEFAULT_QUEUE_SIZE
 _LOG = logging.getLogger(__name__)
 _CLOSED = ("", b"")
 SUBSCRIBE_TIMEOUT = 10.0
+
+
+def connect(url: str) -> Redis:
+    """A Redis client that gives up within about a second: ``/readyz`` must answer a load balancer in time.
+
+    A brief outage (a Redis restart) is ridden out by the retries, and subscriptions are renewed on reconnect.
+    """
+    retry = Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), retries=3)
+    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, retry=retry)
 
 
 def _text(value: Any) -> str:
