@@ -108,6 +108,8 @@ async def database_url(store_kind: str, tmp_path: Path, request: pytest.FixtureR
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
     def make(**overrides: Any) -> Settings:
         values: dict[str, Any] = {"data_dir": tmp_path / "data", "secret_key": TEST_KEY, "log_format": "text"}
+        # Argon2 at its minimum cost: tests check rules, not hashing strength (production keeps RFC 9106's).
+        values.update(password_hash_memory_kib=8, password_hash_time_cost=1, password_hash_parallelism=1)
         values.update(overrides)
         return Settings(**values)
 

@@ -37,27 +37,27 @@ class RepositoryList(Output):
 
 
 @routes.post(
-    "/api/projects/{id}/repositories", body=RepositoryIn, response=RepositoryOut, status=201, errors=(404, 409)
+    "/api/projects/{project_id}/repositories", body=RepositoryIn, response=RepositoryOut, status=201, errors=(404, 409)
 )
 async def register_repository(request: web.Request, body: RepositoryIn) -> RepositoryOut:
     """Register a repository by its remote URL (developers and above)."""
     service = request.app[keys.SERVICES].repositories
     repo = await service.register(
-        request[keys.CALLER].user_id, request.match_info["id"], body.remote_url, body.default_branch
+        request[keys.CALLER].user_id, request.match_info["project_id"], body.remote_url, body.default_branch
     )
     return RepositoryOut.model_validate(repo)
 
 
-@routes.get("/api/projects/{id}/repositories", response=RepositoryList, errors=(404,))
+@routes.get("/api/projects/{project_id}/repositories", response=RepositoryList, errors=(404,))
 async def list_repositories(request: web.Request) -> RepositoryList:
     """The project's repositories."""
     service = request.app[keys.SERVICES].repositories
-    repos = await service.list(request[keys.CALLER].user_id, request.match_info["id"])
+    repos = await service.list(request[keys.CALLER].user_id, request.match_info["project_id"])
     return RepositoryList(items=[RepositoryOut.model_validate(r) for r in repos])
 
 
-@routes.delete("/api/projects/{id}/repositories/{repository_id}", errors=(404,))
+@routes.delete("/api/projects/{project_id}/repositories/{repository_id}", errors=(404,))
 async def remove_repository(request: web.Request) -> None:
     """Remove a repository from the project (maintainers and above); its activity history goes with it."""
     service = request.app[keys.SERVICES].repositories
-    await service.remove(request[keys.CALLER].user_id, request.match_info["id"], request.match_info["repository_id"])
+    await service.remove(request[keys.CALLER].user_id, request.match_info["project_id"], request.match_info["repository_id"])

@@ -73,11 +73,11 @@ async def create_ticket(request: web.Request) -> Ticket:
     return Ticket(ticket=ticket, expires_in=services.accounts.ws_ticket_ttl)
 
 
-@routes.get("/api/projects/{id}/presence", response=PresenceList, errors=(404,))
+@routes.get("/api/projects/{project_id}/presence", response=PresenceList, errors=(404,))
 async def project_presence(request: web.Request) -> PresenceList:
     """Who of the project is online, idle, away or offline, on which branch and in which file."""
     caller = request[keys.CALLER]
-    project_id = request.match_info["id"]
+    project_id = request.match_info["project_id"]
     services = request.app[keys.SERVICES]
     async with services.projects.store.session() as session:
         await services.projects.authorize(session, project_id, caller.user_id, Action.VIEW_PROJECT)

@@ -1,0 +1,91 @@
+"""Presence over the hub: subscriptions checked against membership, changes pushed to teammates, sweeps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from backend import keys
+from tests.helpers import make_team, signup
+from tests.hub.conftest import Connect
+
+
+async def test_subscribe_requires_membership(client: TestClient[Any, Any], connect: Connect) -> None:
+    project_id, _ = await make_team(client, 1)
+    stranger = await signup(client)
+    proto = await connect(client, stranger)
+    reply = await proto.request("subscribe", project_id=project_id)
+    assert reply["ok"] is False
+    assert reply["error"]["code"] == "not_found"
+
+
+async def test_teammates_see_each_other_come_online(client: TestClient[Any, Any], connect: Connect) -> None:
+    project_id, (alice, bob) = await make_team(client)
+    a = await connect(client, alice)
+    result = await a.call("subscribe", project_id=project_id)
+    assert [p["user_id"] for p in result["presence"]] == [alice.user_id]
+
+    b = await connect(client, bob)
+    result = await b.call("subscribe", project_id=project_id)
+    assert {p["user_id"] for p in result["presence"]} == {alice.user_id, bob.user_id}
+    event = await a.event(lambda e: e["type"] == "presence" and e["user_id"] == bob.user_id)
+    assert event["state"] == "online"
+    assert event["project_id"] == project_id
+
+    await b.call("presence.set", activity="away")
+    event = await a.event(lambda e: e["type"] == "presence" and e["user_id"] == bob.user_id)
+    assert event["state"] == "away"
+
+    resp = await client.get(f"/api/projects/{project_id}/presence", headers=alice.headers)
+    states = {p["user_id"]: p["state"] for p in (await resp.json())["items"]}
+    assert states == {alice.user_id: "online", bob.user_id: "away"}
+
+
+async def test_presence_endpoint_hides_projects_from_strangers(client: TestClient[Any, Any]) -> None:
+    project_id, _ = await make_team(client, 1)
+    stranger = await signup(client)
+    resp = await client.get(f"/api/projects/{project_id}/presence", headers=stranger.headers)
+    assert resp.status == 404
+
+
+async def test_silent_member_goes_offline_once(make_client: Any, connect: Connect) -> None:
+    client = await make_client(presence_offline_after=0.3, presence_sweep_interval=0.1)
+    project_id, (alice, bob) = await make_team(client)
+    a = await connect(client, alice)
+    await a.call("subscribe", project_id=project_id)
+    b = await connect(client, bob)
+    await b.call("subscribe", project_id=project_id)
+    await b.close()
+    event = await a.event(lambda e: e["type"] == "presence" and e["user_id"] == bob.user_id and e["state"] == "offline")
+    assert event["project_id"] == project_id
+
+
+async def test_removed_member_stops_receiving_project_events(client: TestClient[Any, Any], connect: Connect) -> None:
+    project_id, (alice, bob) = await make_team(client)
+    b = await connect(client, bob)
+    await b.call("subscribe", project_id=project_id)
+    resp = await client.delete(f"/api/projects/{project_id}/members/{bob.user_id}", headers=alice.headers)
+    assert resp.status == 204
+    await b.event(lambda e: e["type"] == "member.left")
+    hub = client.app[keys.HUB]
+    assert project_id not in hub.by_project or not any(
+        c.caller is not None and c.caller.user_id == bob.user_id for c in hub.by_project[project_id]
+    )
+
+
+@pytest.mark.parametrize("store_kind", ["postgres"], indirect=True)
+async def test_presence_is_shared_through_redis(make_client: Any, redis_url: str, connect: Connect) -> None:
+    """Two apps on one Redis and one database answer the same presence."""
+    first = await make_client(redis_url=redis_url)
+    second = await make_client(redis_url=redis_url)
+    project_id, (alice, bob) = await make_team(first)
+    a = await connect(first, alice)
+    await a.call("subscribe", project_id=project_id)
+    b = await connect(second, bob)
+    await b.call("subscribe", project_id=project_id)
+    event = await a.event(lambda e: e["type"] == "presence" and e["user_id"] == bob.user_id)
+    assert event["state"] == "online"
+    resp = await first.get(f"/api/projects/{project_id}/presence", headers=alice.headers)
+    assert {p["user_id"] for p in (await resp.json())["items"]} == {alice.user_id, bob.user_id}
