@@ -44,6 +44,8 @@ class FileChange(WireModel):
     binary: bool = False
     hunks: tuple[Hunk, ...] | None = ()
     """None when the change is whole-file (binary, too large): every line counts as changed."""
+    content_hash: str = Field(default="", max_length=64)
+    """For whole-file changes: keyed hash of the new content, so two identical files are not a conflict."""
 
 
 class Focus(WireModel):
