@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from backend import keys
@@ -24,8 +25,13 @@ def settings(make_settings: Callable[..., Settings], database_url: str) -> Setti
     return make_settings(database_url=database_url, **FAST_HASHING)
 
 
+def app_of(client: TestClient[Any, Any]) -> web.Application:
+    app: web.Application = client.app
+    return app
+
+
 def service_of(client: TestClient[Any, Any]) -> AccountService:
-    return client.server.app[keys.SERVICES].accounts
+    return app_of(client)[keys.SERVICES].accounts
 
 
 @pytest.fixture
@@ -33,7 +39,7 @@ def service_at() -> ServiceAt:
     """An account service sharing the app's store and counters, whose clock is shifted by ``offset``."""
 
     def make(client: TestClient[Any, Any], offset: timedelta) -> AccountService:
-        app = client.server.app
+        app = app_of(client)
         return AccountService(
             settings=app[keys.SETTINGS],
             store=app[keys.STORE],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from aiohttp.test_utils import TestClient
 
 from tests.helpers import PASSWORD, signup
@@ -34,16 +33,14 @@ async def test_duplicate_email_is_409_whatever_the_case(client: TestClient[Any, 
     assert (await resp.json())["error"]["code"] == "email_taken"
 
 
-@pytest.mark.parametrize(
-    ("password", "kind"),
-    [("short", "too_short"), ("x" * 1025, "too_long"), ("Password1", "common"), ("pat@example.com", "common")],
-)
-async def test_password_policy(client: TestClient[Any, Any], password: str, kind: str) -> None:
-    resp = await client.post("/api/auth/register", json={"email": "pat@example.com", "password": password})
-    assert resp.status == 422
-    error = (await resp.json())["error"]
-    assert error["code"] == "invalid"
-    assert error["details"] == [{"loc": ["password"], "msg": error["message"], "type": kind}]
+async def test_password_policy(client: TestClient[Any, Any]) -> None:
+    cases = [("short", "too_short"), ("x" * 1025, "too_long"), ("Password1", "common"), ("pat@example.com", "common")]
+    for password, kind in cases:
+        resp = await client.post("/api/auth/register", json={"email": "pat@example.com", "password": password})
+        assert resp.status == 422
+        error = (await resp.json())["error"]
+        assert error["code"] == "invalid"
+        assert error["details"] == [{"loc": ["password"], "msg": error["message"], "type": kind}]
 
 
 async def test_long_passphrases_and_any_characters_are_fine(client: TestClient[Any, Any]) -> None:
@@ -54,11 +51,11 @@ async def test_long_passphrases_and_any_characters_are_fine(client: TestClient[A
     assert resp.status == 200
 
 
-@pytest.mark.parametrize("email", ["no-at-sign", "two@@example.com", "a@localhost", "a b@example.com", "a@-x-.com"])
-async def test_invalid_email_is_422(client: TestClient[Any, Any], email: str) -> None:
-    resp = await client.post("/api/auth/register", json={"email": email, "password": PASSWORD})
-    assert resp.status == 422
-    assert (await resp.json())["error"]["details"][0]["loc"] == ["email"]
+async def test_invalid_email_is_422(client: TestClient[Any, Any]) -> None:
+    for email in ["no-at-sign", "two@@example.com", "a@localhost", "a b@example.com", "a@-x-.com"]:
+        resp = await client.post("/api/auth/register", json={"email": email, "password": PASSWORD})
+        assert resp.status == 422, email
+        assert (await resp.json())["error"]["details"][0]["loc"] == ["email"]
 
 
 async def test_login_is_case_insensitive_and_opens_a_new_session(client: TestClient[Any, Any]) -> None:
