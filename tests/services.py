@@ -225,13 +225,13 @@ def start_postgres() -> Throwaway:
     return server
 
 
-def start_redis() -> Throwaway:
-    """Start ``redis-server`` on a free port with persistence off."""
+def start_redis(port: int | None = None) -> Throwaway:
+    """Start ``redis-server`` on ``port`` (default: a free one) with persistence off."""
     binary = find_binary("redis-server")
     if binary is None:
         raise ServiceMissing(f"Redis is not running and redis-server is not installed: {INSTALL_HINT}")
     workdir = Path(tempfile.mkdtemp(prefix="tandem-redis-"))
-    log, port = workdir / "redis.log", free_port()
+    log, port = workdir / "redis.log", port or free_port()
     argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     argv += ["--dir", str(workdir), "--daemonize", "no"]
     with log.open("wb") as out:

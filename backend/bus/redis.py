@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 from redis.asyncio import Redis
@@ -18,13 +18,15 @@ from backend.bus.memory import DEFAULT_QUEUE_SIZE
 
 _LOG = logging.getLogger(__name__)
 _CLOSED = ("", b"")
-SUBSCRIBE_TIMEOUT = 10.0
+SUBSCRIBE_TIMEOUT = 5.0
+RECONNECT_DELAYS = (0.1, 0.2, 0.5, 1.0, 2.0)
+"""Seconds between attempts to re-establish a lost subscription; the last one repeats."""
 
 
 def connect(url: str) -> Redis:
     """A Redis client that gives up within about a second: ``/readyz`` must answer a load balancer in time.
 
-    A brief outage (a Redis restart) is ridden out by the retries, and subscriptions are renewed on reconnect.
+    A brief outage (a Redis restart) is ridden out by the retries; subscriptions reconnect on their own.
     """
     retry = Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), retries=3)
     return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, retry=retry)
@@ -35,73 +37,91 @@ def _text(value: Any) -> str:
 
 
 class RedisSubscription:
-    """One pub/sub connection, read by its own task into a bounded queue; iterating yields until closed.
+    """A set of channels followed over one pub/sub connection that a background task keeps alive.
 
-    :meth:`add` returns once Redis has confirmed the subscription, so an event published after it returns
-    is delivered (the guarantee :class:`~backend.bus.memory.MemoryBus` gives trivially). If Redis goes away
-    for longer than the client's retries, iteration ends and :attr:`error` tells why.
+    * :meth:`add` returns once Redis has confirmed the new channels while Redis is up, so an event published
+      after it returns is delivered (the guarantee :class:`~backend.bus.memory.MemoryBus` gives trivially).
+    * While Redis is unreachable nothing raises: the channels are kept and subscribed again when it is back.
+      Events published meanwhile are lost, as pub/sub never stores them.
+    * Iteration ends only with :meth:`close`. A consumer that falls ``maxsize`` events behind loses the
+      newest ones (counted in :attr:`dropped`) rather than growing memory.
     """
 
-    def __init__(self, pubsub: PubSub, maxsize: int, on_close: Callable[[RedisSubscription], None]) -> None:
-        self._pubsub = pubsub
+    def __init__(self, redis: Redis, maxsize: int, on_close: Callable[[RedisSubscription], None]) -> None:
+        self._redis = redis
         self._on_close = on_close
         self._queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue(maxsize)
+        self._pubsub: PubSub | None = None
+        self._lock = asyncio.Lock()  # one command at a time on the pub/sub connection (reading excepted)
         self._confirmations: dict[str, list[asyncio.Future[None]]] = {}
-        self._reader: asyncio.Task[None] | None = None
+        self._wanted = asyncio.Event()
+        self._up = asyncio.Event()
+        self._down = asyncio.Event()
+        self._down.set()
+        self._runner: asyncio.Task[None] | None = None
         self.channels: set[str] = set()
         self.closed = False
         self.dropped = 0
-        self.error: BaseException | None = None
+        self.failures = 0
+        """Connection attempts that failed since the subscription was last up."""
+
+    @property
+    def connected(self) -> bool:
+        return self._up.is_set()
+
+    async def wait_connected(self) -> None:
+        """Until the pub/sub connection is up with every channel confirmed."""
+        await self._up.wait()
+
+    async def wait_disconnected(self) -> None:
+        await self._down.wait()
 
     async def add(self, *channels: str) -> None:
         new = [channel for channel in dict.fromkeys(channels) if channel not in self.channels]
         if self.closed or not new:
             return
-        loop = asyncio.get_running_loop()
-        waiters = []
-        for channel in new:
-            waiter: asyncio.Future[None] = loop.create_future()
-            self._confirmations.setdefault(channel, []).append(waiter)
-            waiters.append(waiter)
         self.channels.update(new)
+        self._wanted.set()
+        if self._runner is None:
+            self._runner = asyncio.create_task(self._run(), name="redis-subscription")
+        waiters = self._expect(new)
+        async with self._lock:
+            if self._pubsub is not None:
+                try:
+                    await self._pubsub.subscribe(*new)
+                except (RedisError, OSError):
+                    _LOG.debug("SUBSCRIBE failed; the runner renews the connection", exc_info=True)
+            # Otherwise the runner subscribes to every channel as it connects.
         try:
-            await self._pubsub.subscribe(*new)
-            if self._reader is None:
-                # The pub/sub connection exists only from the first SUBSCRIBE on; reading before that fails.
-                self._reader = asyncio.create_task(self._read(), name="redis-subscription-reader")
-            await asyncio.wait_for(asyncio.gather(*waiters), timeout=SUBSCRIBE_TIMEOUT)
-        except BaseException:
-            self.channels.difference_update(new)
-            for channel in new:
-                self._confirmations.pop(channel, None)
-            raise
+            await asyncio.wait_for(asyncio.gather(*waiters), SUBSCRIBE_TIMEOUT)
+        except ConnectionError:
+            pass  # Redis is unreachable: the channels are subscribed when it is back
+        except TimeoutError:
+            _LOG.warning("Redis did not confirm SUBSCRIBE %s in time", new)
 
     async def remove(self, *channels: str) -> None:
-        gone = [channel for channel in channels if channel in self.channels]
+        gone = [channel for channel in dict.fromkeys(channels) if channel in self.channels]
         if self.closed or not gone:
             return
-        # Forget first: a message already in flight for a removed channel is dropped by the reader.
+        # Forget first: an event already in flight on a removed channel is dropped when it arrives.
         self.channels.difference_update(gone)
-        await self._pubsub.unsubscribe(*gone)
+        async with self._lock:
+            if self._pubsub is not None:
+                try:
+                    await self._pubsub.unsubscribe(*gone)
+                except (RedisError, OSError):
+                    _LOG.debug("UNSUBSCRIBE failed; the connection is renewed without it", exc_info=True)
 
     async def close(self) -> None:
         if self.closed:
             return
         self.closed = True
-        if self._reader is not None:
-            self._reader.cancel()
-            await asyncio.wait({self._reader})
-        await self._pubsub.aclose()  # type: ignore[no-untyped-call]
-        self._end()
-
-    def _end(self) -> None:
-        """Fail pending confirmations, wake the iterator (even if the queue is full), tell the bus."""
+        if self._runner is not None:
+            self._runner.cancel()
+            await asyncio.wait({self._runner})
+        self._fail_confirmations()
         self._on_close(self)
-        for waiters in self._confirmations.values():
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_exception(ConnectionError("the subscription was closed"))
-        self._confirmations.clear()
+        # Wake a pending iterator even if the queue is full.
         while True:
             try:
                 self._queue.put_nowait(_CLOSED)
@@ -109,22 +129,69 @@ class RedisSubscription:
             except asyncio.QueueFull:
                 self._queue.get_nowait()
 
-    async def _read(self) -> None:
-        try:
-            while True:
-                message = await self._pubsub.get_message(timeout=None)
-                if message is not None:
-                    self._dispatch(message)
-        except (RedisError, OSError) as err:
-            _LOG.warning("Redis subscription lost; its subscribers are disconnected", exc_info=True)
-            self.error = err
-            self.closed = True
-            await self._close_quietly()
-            self._end()
+    async def __aiter__(self) -> AsyncIterator[tuple[str, bytes]]:
+        while not self.closed:
+            item = await self._queue.get()
+            if item is _CLOSED or self.closed:
+                return
+            yield item
 
-    async def _close_quietly(self) -> None:
-        with contextlib.suppress(RedisError, OSError):
-            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+    # -- the connection, kept alive by one task ---------------------------------------------------------
+
+    def _expect(self, channels: Iterable[str]) -> list[asyncio.Future[None]]:
+        loop = asyncio.get_running_loop()
+        waiters = []
+        for channel in channels:
+            waiter: asyncio.Future[None] = loop.create_future()
+            self._confirmations.setdefault(channel, []).append(waiter)
+            waiters.append(waiter)
+        return waiters
+
+    def _fail_confirmations(self) -> None:
+        for waiters in self._confirmations.values():
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_exception(ConnectionError("the Redis subscription was interrupted"))
+                    waiter.exception()  # mark retrieved: nobody may be waiting any more
+        self._confirmations.clear()
+
+    async def _run(self) -> None:
+        while not self.closed:
+            if not self.channels:
+                self._wanted.clear()
+                await self._wanted.wait()
+                continue
+            pubsub = self._redis.pubsub()
+            try:
+                async with self._lock:
+                    self._pubsub = pubsub
+                    waiters = self._expect(self.channels)
+                    await pubsub.subscribe(*self.channels)
+                await self._read(pubsub, waiters)
+            except (RedisError, OSError):
+                self.failures += 1
+                if self.failures == 1:
+                    _LOG.warning("Redis subscription lost; reconnecting in the background", exc_info=True)
+            finally:
+                self._pubsub = None
+                self._up.clear()
+                self._down.set()
+                self._fail_confirmations()
+                with contextlib.suppress(RedisError, OSError):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await asyncio.sleep(RECONNECT_DELAYS[min(self.failures, len(RECONNECT_DELAYS)) - 1])
+
+    async def _read(self, pubsub: PubSub, waiters: list[asyncio.Future[None]]) -> None:
+        while True:
+            message = await pubsub.get_message(timeout=None)
+            if message is not None:
+                self._dispatch(message)
+            if not self._up.is_set() and all(w.done() for w in waiters):
+                if self.failures:
+                    _LOG.warning("Redis subscription restored after %d failed attempts", self.failures)
+                self.failures = 0
+                self._down.clear()
+                self._up.set()
 
     def _dispatch(self, message: dict[str, Any]) -> None:
         kind, channel = message["type"], _text(message["channel"])
@@ -137,14 +204,6 @@ class RedisSubscription:
                 self._queue.put_nowait((channel, message["data"]))
             except asyncio.QueueFull:
                 self.dropped += 1
-
-    async def __aiter__(self) -> AsyncIterator[tuple[str, bytes]]:
-        while True:
-            item = await self._queue.get()
-            # After close() nothing more is yielded; after a lost connection, what arrived is drained first.
-            if item is _CLOSED or (self.closed and self.error is None):
-                return
-            yield item
 
 
 class RedisBus:
@@ -159,13 +218,10 @@ class RedisBus:
         await self._redis.publish(channel, data)
 
     async def subscribe(self, *channels: str) -> RedisSubscription:
-        sub = RedisSubscription(self._redis.pubsub(), self._queue_size, self._subscriptions.discard)
+        """Never fails for want of Redis: the subscription connects (again) whenever Redis answers."""
+        sub = RedisSubscription(self._redis, self._queue_size, self._subscriptions.discard)
         self._subscriptions.add(sub)
-        try:
-            await sub.add(*channels)
-        except BaseException:
-            await sub.close()
-            raise
+        await sub.add(*channels)
         return sub
 
     async def ping(self) -> None:
