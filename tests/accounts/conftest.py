@@ -1,4 +1,4 @@
-"""Fixtures for the account tests: cheap password hashing, and services that run on a shifted clock."""
+"""Fixtures for the account tests: the app's account service, and copies of it running on a shifted clock."""
 
 from __future__ import annotations
 
@@ -12,17 +12,8 @@ from aiohttp.test_utils import TestClient
 
 from backend import keys
 from backend.services.accounts import AccountService
-from backend.settings import Settings
-
-FAST_HASHING = {"password_hash_memory_kib": 8, "password_hash_time_cost": 1, "password_hash_parallelism": 1}
 
 ServiceAt = Callable[[TestClient[Any, Any], timedelta], AccountService]
-
-
-@pytest.fixture
-def settings(make_settings: Callable[..., Settings], database_url: str) -> Settings:
-    """The suite's settings with Argon2 at its minimum cost: the tests check rules, not hashing strength."""
-    return make_settings(database_url=database_url, **FAST_HASHING)
 
 
 def app_of(client: TestClient[Any, Any]) -> web.Application:
