@@ -23,7 +23,7 @@ Client = TestClient[Any, Any]
 
 async def expect(resp: ClientResponse, status: int) -> Any:
     """The JSON body of ``resp`` (None for 204), after checking its status; errors must have the error shape."""
-    body = None if resp.status == 204 else await resp.json()
+    body: Any = None if resp.status == 204 else await resp.json()
     assert resp.status == status, body
     if status >= 400:
         assert set(body) == {"error"}, body

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import ClientResponse
 
@@ -105,7 +106,7 @@ async def test_roles_times_actions(client: Client) -> None:
             actor = outsider if role == "outsider" else world.team.by_role(role)
             expected = 404 if role == "outsider" else ok if role in allowed else 403
             resp = await act(world, actor)
-            body = None if resp.status == 204 else await resp.json()
+            body: Any = None if resp.status == 204 else await resp.json()
             if resp.status != expected:
                 wrong.append(f"{role} / {action}: expected {expected}, got {resp.status} {body}")
             elif expected >= 400:

@@ -28,7 +28,7 @@ class Clock:
 
 @pytest.fixture
 def clock(client: Client) -> Iterator[Clock]:
-    services = client.server.app[keys.SERVICES]
+    services = client.app[keys.SERVICES]
     fake = Clock()
     before = services.invitations.clock
     services.invitations.clock = fake
@@ -39,14 +39,14 @@ def clock(client: Client) -> Iterator[Clock]:
 async def test_create_shows_the_token_once_and_stores_only_its_digest(client: Client) -> None:
     ann, bob = await signup(client), await signup(client)
     pid = (await create_project(client, ann, "Apollo"))["id"]
-    sub = await client.server.app[keys.BUS].subscribe(user_channel(bob.user_id))
+    sub = await client.app[keys.BUS].subscribe(user_channel(bob.user_id))
     try:
         issued = await invite(client, ann, pid, bob.email.upper(), "maintainer")
         told = await next_event(sub, "invitation.created")
     finally:
         await sub.close()
     token, inv = issued["token"], issued["invitation"]
-    public_url = client.server.app[keys.SETTINGS].effective_public_url
+    public_url = client.app[keys.SETTINGS].effective_public_url
     assert issued["accept_url"] == f"{public_url}/invitations/{token}"
     assert inv["email"] == bob.email  # compared without case
     assert inv["state"] == "pending"
@@ -54,7 +54,7 @@ async def test_create_shows_the_token_once_and_stores_only_its_digest(client: Cl
     assert inv["project_name"] == "Apollo"
     assert told["invitation_id"] == inv["id"]
     assert "token" not in told
-    async with client.server.app[keys.STORE].session() as s:
+    async with client.app[keys.STORE].session() as s:
         row = await s.get(Invitation, inv["id"])
     assert row is not None
     assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
@@ -128,7 +128,7 @@ async def test_expired_invitations_cannot_be_used_and_do_not_block(client: Clien
     ann, bob = await signup(client), await signup(client)
     pid = (await create_project(client, ann))["id"]
     token = (await invite(client, ann, pid, bob.email))["token"]
-    clock.offset = timedelta(seconds=client.server.app[keys.SETTINGS].invitation_ttl + 1)
+    clock.offset = timedelta(seconds=client.app[keys.SETTINGS].invitation_ttl + 1)
     resp = await client.post(f"/api/invitations/{token}/accept", headers=bob.headers)
     body = await expect(resp, 409)
     assert body["error"]["code"] == "invitation_expired"
@@ -161,7 +161,7 @@ async def test_revoke(client: Client) -> None:
     pid = (await create_project(client, ann))["id"]
     issued = await invite(client, ann, pid, bob.email)
     path = f"/api/projects/{pid}/invitations/{issued['invitation']['id']}"
-    sub = await client.server.app[keys.BUS].subscribe(user_channel(bob.user_id))
+    sub = await client.app[keys.BUS].subscribe(user_channel(bob.user_id))
     try:
         await expect(await client.delete(path, headers=ann.headers), 204)
         assert (await next_event(sub, "invitation.revoked"))["invitation_id"] == issued["invitation"]["id"]
@@ -196,7 +196,7 @@ async def test_my_invitations_are_listed_without_tokens_and_answerable_by_id(cli
     assert (await expect(await client.get("/api/me/invitations", headers=bob.headers), 200))["items"] == []
     resp = await client.post(f"/api/me/invitations/{b['id']}/accept", headers=bob.headers)
     assert await error_code(resp, 409) == "invitation_declined"
-    async with client.server.app[keys.STORE].session() as s:
+    async with client.app[keys.STORE].session() as s:
         rows = (await s.execute(select(Membership).where(Membership.user_id == bob.user_id))).scalars().all()
     assert [(m.project_id, m.role) for m in rows] == [(first, "maintainer")]
 

@@ -11,7 +11,7 @@ from tests.projects.helpers import Client, add_member, create_project, error_cod
 async def test_owner_grants_and_takes_the_owner_role(client: Client) -> None:
     team = await make_team(client)
     path = f"/api/projects/{team.project_id}/members/{team.maintainer.user_id}"
-    sub = await client.server.app[keys.BUS].subscribe(project_channel(team.project_id))
+    sub = await client.app[keys.BUS].subscribe(project_channel(team.project_id))
     try:
         member = await expect(await client.patch(path, json={"role": "owner"}, headers=team.owner.headers), 200)
         event = await next_event(sub, "member.role_changed")
@@ -50,7 +50,7 @@ async def test_the_last_owner_can_neither_leave_nor_be_demoted(client: Client) -
 
 async def test_leaving_tells_the_team_and_the_leaver(client: Client) -> None:
     team = await make_team(client)
-    bus = client.server.app[keys.BUS]
+    bus = client.app[keys.BUS]
     team_sub = await bus.subscribe(project_channel(team.project_id))
     own_sub = await bus.subscribe(user_channel(team.viewer.user_id))
     try:

@@ -27,7 +27,7 @@ async def test_create_makes_the_creator_owner(client: Client) -> None:
 async def test_update_publishes_project_updated(client: Client) -> None:
     ann = await signup(client)
     project = await create_project(client, ann)
-    sub = await client.server.app[keys.BUS].subscribe(project_channel(project["id"]))
+    sub = await client.app[keys.BUS].subscribe(project_channel(project["id"]))
     try:
         resp = await client.patch(f"/api/projects/{project['id']}", json={"description": "new"}, headers=ann.headers)
         updated = await expect(resp, 200)
@@ -43,7 +43,7 @@ async def test_update_publishes_project_updated(client: Client) -> None:
 async def test_delete_removes_the_project_and_its_memberships(client: Client) -> None:
     team = await make_team(client)
     pid = team.project_id
-    sub = await client.server.app[keys.BUS].subscribe(project_channel(pid))
+    sub = await client.app[keys.BUS].subscribe(project_channel(pid))
     try:
         await expect(await client.delete(f"/api/projects/{pid}", headers=team.owner.headers), 204)
         assert (await next_event(sub, "project.deleted"))["project_id"] == pid

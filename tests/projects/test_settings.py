@@ -21,7 +21,7 @@ async def test_defaults_then_a_merged_patch_with_its_event(client: Client) -> No
     assert defaults["default_branch"] == "main"
     assert defaults["activity_retention_days"] == 90
     assert defaults["conflict_sensitivity"] in {"conflict", "overlap", "nearby"}
-    sub = await client.server.app[keys.BUS].subscribe(project_channel(pid))
+    sub = await client.app[keys.BUS].subscribe(project_channel(pid))
     try:
         patch = {"default_branch": "develop", "notification_defaults": {"digest": "weekly"}}
         updated = await expect(await client.patch(path, json=patch, headers=ann.headers), 200)
@@ -74,7 +74,7 @@ async def test_a_new_member_workspace_starts_from_the_notification_defaults(clie
     defaults = {"email": True, "desktop": False, "mentions": False, "digest": "off"}
     patch = {"notification_defaults": defaults, "conflict_sensitivity": "conflict"}
     await expect(await client.patch(f"/api/projects/{pid}/settings", json=patch, headers=ann.headers), 200)
-    sub = await client.server.app[keys.BUS].subscribe(project_channel(pid))
+    sub = await client.app[keys.BUS].subscribe(project_channel(pid))
     try:
         bob = await add_member(client, ann, pid, "developer")
         joined = await next_event(sub, "member.joined")
@@ -82,7 +82,7 @@ async def test_a_new_member_workspace_starts_from_the_notification_defaults(clie
         await sub.close()
     assert joined["user_id"] == bob.user_id
     assert joined["role"] == "developer"
-    async with client.server.app[keys.STORE].session() as s:
+    async with client.app[keys.STORE].session() as s:
         membership = await s.get(Membership, (pid, bob.user_id))
     assert membership is not None
     assert membership.preferences == {"notifications": defaults, "conflict_sensitivity": "conflict"}
