@@ -1,0 +1,199 @@
+"""What this developer has changed against the shared base, in git's own terms: files, statuses and hunks.
+
+The working tree (committed-but-unpushed, staged, unstaged and untracked work alike) is compared with the
+base commit by git's own diff, configured as merge-ort configures it: histogram, no indent heuristic, no
+context (``-U0``), renames detected. Unsaved editor buffers replace the disk copy of their file. Every
+function here blocks (git subprocesses, file reads): the daemon runs them with ``asyncio.to_thread``.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from agent.convert import Converter, is_binary, read_working_file
+from agent.gitrepo import GitError, GitRepo
+from agent.hunks import DiffEntry, DiffParseError, parse_diff, parse_patch
+from agent.ignore import IgnoreRules
+from tandem.protocol import FileChange
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_BYTES = 1 << 20
+"""Files over this size (either side) are reported without hunks: whole-file changes."""
+_PATHSPEC_BUDGET = 100_000
+"""Above this many bytes of paths, a narrowed re-diff diffs everything instead of passing pathspecs."""
+
+
+def diff_options(max_bytes: int = DEFAULT_MAX_BYTES) -> list[str]:
+    """git's diff as merge-ort computes it, printed in a form this module parses whatever the user's config."""
+    return [
+        "-c",
+        f"core.bigFileThreshold={max_bytes}",  # larger files are "binary" to git: no hunks computed
+        "diff",
+        "--histogram",
+        "--no-indent-heuristic",
+        "-U0",
+        "--inter-hunk-context=0",
+        "-M",
+        "--raw",
+        "-p",
+        "-z",
+        "--no-abbrev",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--no-color",
+        "--no-relative",
+        "--ignore-submodules=dirty",
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+    ]
+
+
+def working_copy_changes(
+    repo: GitRepo,
+    base: str | None,
+    *,
+    key: bytes | None,
+    buffers: Mapping[str, str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    symbols: bool = True,
+) -> list[FileChange]:
+    """Every change of the working copy against ``base`` (None: no commit yet, everything is added), sorted by
+    path. One ``git ls-files`` for untracked files and one ``git diff`` for tracked ones; a second, narrowed
+    ``git diff`` only when files were both deleted and created, to pair renames git would see once added.
+    Blocks."""
+    tree = base or repo.empty_tree
+    rules = IgnoreRules.load(repo.root)
+    convert = Converter(repo, key, max_bytes, symbols)
+    untracked = [p for p in repo.untracked() if not rules.matches(p)]
+    entries = [e for e in parse_diff(repo.run(*diff_options(max_bytes), tree, "--")) if _reportable(e, rules)]
+    deleted = [e.path for e in entries if e.status == "D"]
+    if untracked and deleted:
+        paired = _diff_with_untracked_added(repo, tree, untracked, [*deleted, *untracked], max_bytes)
+        if paired is not None:
+            gone = set(deleted)
+            entries = [e for e in entries if e.path not in gone] + [e for e in paired if _reportable(e, rules)]
+            untracked = []
+    buffers = {p: t for p, t in (buffers or {}).items() if not rules.matches(p)}
+    by_path = {e.path: e for e in entries}
+    untracked_set = set(untracked)
+    changes = {c.path: c for c in convert.entries([e for e in entries if e.path not in buffers])}
+    for path in untracked:
+        if path not in buffers:
+            content = read_working_file(repo.root / path, max_bytes)
+            if content is not None:
+                changes[path] = convert.added(path, content)
+    for path, text in buffers.items():
+        known = path in by_path or path in untracked_set
+        entry = by_path.get(path)
+        change = _buffer_change(repo, convert, tree, path, text, entry.old_path if entry else None, known=known)
+        if change is not None:
+            changes[path] = change
+    return [changes[p] for p in sorted(changes)]
+
+
+def file_change(
+    repo: GitRepo,
+    base: str | None,
+    path: str,
+    *,
+    key: bytes | None,
+    buffer: str | None = None,
+    old_path: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    symbols: bool = True,
+) -> FileChange | None:
+    """The change of one file against ``base`` after an edit or for an unsaved ``buffer``; None when it is
+    unchanged, ignored or absent. A rename is reported when ``old_path`` (known from the last whole-copy
+    computation) is given and git pairs the two, as one path alone cannot show a rename. Blocks."""
+    rules = IgnoreRules.load(repo.root)
+    if rules.matches(path):
+        return None
+    tree = base or repo.empty_tree
+    convert = Converter(repo, key, max_bytes, symbols)
+    if buffer is not None:
+        return _buffer_change(repo, convert, tree, path, buffer, old_path, known=False)
+    pathspec = [path] if old_path is None or old_path == path else [old_path, path]
+    entries = parse_diff(repo.run(*diff_options(max_bytes), tree, "--", *pathspec))
+    entry = next((e for e in entries if e.path == path), None)
+    on_disk = (repo.root / path).is_symlink() or (repo.root / path).is_file()
+    if on_disk and (entry is None or entry.status == "D") and repo.untracked([path]):
+        if entry is None and len(pathspec) == 1:
+            content = read_working_file(repo.root / path, max_bytes)
+            return None if content is None else convert.added(path, content)
+        # Untracked, yet it may pair with old_path or still be in the base: ask git with it added.
+        paired = _diff_with_untracked_added(repo, tree, [path], pathspec, max_bytes)
+        entry = next((e for e in paired or [] if e.path == path), entry)
+    if entry is None or entry.is_gitlink:
+        return None
+    found = convert.entries([entry])
+    return found[0] if found else None
+
+
+def _reportable(entry: DiffEntry, rules: IgnoreRules) -> bool:
+    return not entry.is_gitlink and not rules.matches(entry.path)
+
+
+def _diff_with_untracked_added(
+    repo: GitRepo, tree: str, untracked: Sequence[str], pathspec: Sequence[str], max_bytes: int
+) -> list[DiffEntry] | None:
+    """The diff of ``pathspec`` as if the untracked files were added with ``git add -N`` (in a scratch copy of
+    the index: the developer's own index is never written), so git pairs renames and sees files removed from
+    the index but still on disk. None when git refuses (the caller keeps its simpler answer)."""
+    with tempfile.TemporaryDirectory(prefix="tandem-index-") as scratch:
+        index = Path(scratch) / "index"
+        if (repo.git_dir / "index").exists():
+            shutil.copyfile(repo.git_dir / "index", index)
+        env = {"GIT_INDEX_FILE": str(index)}
+        narrowed = list(pathspec) if sum(len(p) + 1 for p in pathspec) <= _PATHSPEC_BUDGET else []
+        try:
+            listing = b"".join(p.encode("utf-8", "surrogateescape") + b"\0" for p in untracked)
+            repo.run("add", "--intent-to-add", "--pathspec-from-file=-", "--pathspec-file-nul", stdin=listing, env=env)
+            return parse_diff(repo.run(*diff_options(max_bytes), tree, "--", *narrowed, env=env))
+        except (GitError, DiffParseError) as err:
+            log.warning("rename pairing with untracked files failed, reporting them as added: %s", err)
+            return None
+
+
+def _buffer_change(
+    repo: GitRepo,
+    convert: Converter,
+    tree: str,
+    path: str,
+    text: str,
+    old_path: str | None,
+    *,
+    known: bool,
+) -> FileChange | None:
+    """The change of an unsaved buffer against the base: git's diff between the base blob (written to a
+    scratch file) and the text on stdin (``git diff --no-index``)."""
+    base_path = old_path or path
+    base = repo.base_blob(tree, base_path)
+    if base is None and base_path != path:
+        base_path, base = path, repo.base_blob(tree, path)
+    if base is None and not known and repo.is_ignored(path):
+        return None
+    new = text.encode("utf-8")
+    if base is None:
+        return convert.added(path, new)
+    status = "renamed" if base_path != path else "modified"
+    renamed_from = base_path if status == "renamed" else None
+    if new == base:
+        return FileChange(path=path, status="renamed", old_path=base_path, hunks=()) if renamed_from else None
+    if max(len(new), len(base)) > convert.max_bytes or is_binary(new) or is_binary(base):
+        binary = is_binary(new) or is_binary(base)
+        return FileChange(path=path, status=status, old_path=renamed_from, binary=binary, hunks=None)
+    with tempfile.NamedTemporaryFile(prefix="tandem-base-") as scratch:
+        scratch.write(base)
+        scratch.flush()
+        options = [o for o in diff_options(convert.max_bytes) if o not in ("-M", "--raw", "-z", "--no-relative")]
+        out = repo.run(*options, "--no-index", "--", scratch.name, "-", stdin=new, ok=(0, 1))
+    binary, raw = parse_patch(out)
+    if binary:
+        return FileChange(path=path, status=status, old_path=renamed_from, binary=True, hunks=None)
+    hunks = convert.hunks(path, raw, new, base)
+    return FileChange(path=path, status=status, old_path=renamed_from, hunks=hunks)

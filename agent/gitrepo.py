@@ -1,0 +1,209 @@
+"""One working copy: gitpython for its metadata, git subprocesses in a fixed environment for its contents.
+
+Everything here blocks (subprocesses, file reads); the daemon calls it through ``asyncio.to_thread``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections import OrderedDict
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+
+import git
+
+EMPTY_TREES = {
+    "sha1": "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+    "sha256": "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321",
+}
+# Options that could change what diff prints, pinned whatever the user's or the repository's config says.
+_PINNED_CONFIG = (
+    "core.quotePath=false",
+    "diff.noprefix=false",
+    "diff.mnemonicPrefix=false",
+    "diff.relative=false",
+    "diff.interHunkContext=0",
+    "diff.suppressBlankEmpty=false",
+    "color.ui=never",
+    "core.pager=cat",
+)
+# Variables kept from the environment: they say which config files are the user's (core.excludesFile etc.).
+_KEPT_GIT_VARIABLES = frozenset({"GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM"})
+_BASE_BLOB_CACHE = 64
+
+
+class GitError(RuntimeError):
+    """A git command failed."""
+
+    def __init__(self, args: Sequence[str], returncode: int, stderr: bytes) -> None:
+        self.returncode = returncode
+        self.stderr = stderr.decode("utf-8", "replace").strip()
+        super().__init__(f"git {' '.join(args[:3])}... exited with {returncode}: {self.stderr[:500]}")
+
+
+class NotARepository(GitError):
+    """The path is not inside a git working copy."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(["rev-parse"], 128, f"{path} is not inside a git working copy".encode())
+
+
+def git_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for git subprocesses: no inherited ``GIT_DIR``-style redirections, literal pathspecs,
+    no optional locks (reading never takes the index lock from under the developer's own git commands)."""
+    source = os.environ if environ is None else environ
+    env = {k: v for k, v in source.items() if not k.startswith("GIT_") or k in _KEPT_GIT_VARIABLES}
+    env.update(GIT_OPTIONAL_LOCKS="0", GIT_LITERAL_PATHSPECS="1", GIT_TERMINAL_PROMPT="0", LC_ALL="C")
+    return env
+
+
+class GitRepo:
+    """An opened working copy. Not thread-safe: use one per thread, or serialise calls."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        try:
+            self.repo = git.Repo(path, search_parent_directories=True)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError) as err:
+            raise NotARepository(Path(path)) from err
+        if self.repo.working_tree_dir is None:
+            self.repo.close()
+            raise NotARepository(Path(path))
+        self.root = Path(self.repo.working_tree_dir).resolve()
+        self.git_dir = Path(self.repo.git_dir).resolve()
+        self.env = git_environment()
+        object_format = self.repo.config_reader().get_value("extensions", "objectformat", "sha1")
+        self.empty_tree = EMPTY_TREES.get(str(object_format).lower(), EMPTY_TREES["sha1"])
+        self._base_blobs: OrderedDict[tuple[str, str], bytes | None] = OrderedDict()
+        self._merge_base: tuple[tuple[str, str], str] | None = None
+
+    def close(self) -> None:
+        self.repo.close()
+
+    def cached_merge_base(self, key: tuple[str, str]) -> str | None:
+        """The merge-base remembered for ``(head, tip)``, if it is the last one computed."""
+        return self._merge_base[1] if self._merge_base and self._merge_base[0] == key else None
+
+    def remember_merge_base(self, key: tuple[str, str], base: str) -> None:
+        self._merge_base = (key, base)
+
+    def __enter__(self) -> GitRepo:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+    def run(
+        self,
+        *args: str,
+        stdin: bytes | None = None,
+        ok: Collection[int] = (0,),
+        env: Mapping[str, str] | None = None,
+    ) -> bytes:
+        """``git <pinned config> <args>`` in the working copy's root; stdout as bytes."""
+        proc = self.execute(*args, stdin=stdin, env=env)
+        if proc.returncode not in ok:
+            raise GitError(args, proc.returncode, proc.stderr)
+        return proc.stdout
+
+    def execute(
+        self, *args: str, stdin: bytes | None = None, env: Mapping[str, str] | None = None
+    ) -> subprocess.CompletedProcess[bytes]:
+        """Like ``run`` but hands back the finished process whatever its exit status."""
+        return subprocess.run(  # noqa: S603 - fixed executable, arguments are ours
+            ["git", *_pinned(), *args],  # noqa: S607 - git from PATH, as gitpython does
+            cwd=self.root,
+            env={**self.env, **(env or {})},
+            input=stdin,
+            capture_output=True,
+            check=False,
+        )
+
+    # -- contents ---------------------------------------------------------------------------------------
+
+    def untracked(self, paths: Sequence[str] = ()) -> list[str]:
+        """Untracked files that git does not ignore (.gitignore, .git/info/exclude, core.excludesFile)."""
+        out = self.run("ls-files", "-z", "--others", "--exclude-standard", "--", *paths)
+        # A nested repository is listed as "dir/": it is not a file of this one.
+        return [p for p in _nul_split(out) if not p.endswith("/")]
+
+    def is_ignored(self, path: str) -> bool:
+        """Whether git ignores ``path`` (a tracked file never is); works for paths not on disk yet."""
+        proc = self.execute("check-ignore", "-q", "--", path)
+        if proc.returncode not in (0, 1):
+            raise GitError(("check-ignore",), proc.returncode, proc.stderr)
+        return proc.returncode == 0
+
+    def read_blobs(self, shas: Collection[str]) -> dict[str, bytes]:
+        """Contents of the given blobs, in one ``git cat-file --batch``."""
+        wanted = list(dict.fromkeys(shas))
+        if not wanted:
+            return {}
+        out = self.run("cat-file", "--batch", stdin="".join(f"{sha}\n" for sha in wanted).encode())
+        blobs: dict[str, bytes] = {}
+        pos = 0
+        for sha in wanted:
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split(b" ")
+            pos = end + 1
+            if len(header) != 3:  # "<sha> missing"
+                continue
+            size = int(header[2])
+            blobs[sha] = out[pos : pos + size]
+            pos += size + 1
+        return blobs
+
+    def blob_sizes(self, shas: Collection[str]) -> dict[str, int]:
+        """Sizes of the given blobs, in one ``git cat-file --batch-check``."""
+        wanted = list(dict.fromkeys(shas))
+        if not wanted:
+            return {}
+        out = self.run("cat-file", "--batch-check", stdin="".join(f"{sha}\n" for sha in wanted).encode())
+        sizes: dict[str, int] = {}
+        for sha, line in zip(wanted, out.decode("ascii").splitlines(), strict=True):
+            fields = line.split(" ")
+            if len(fields) == 3:
+                sizes[sha] = int(fields[2])
+        return sizes
+
+    def blob_prefix(self, sha: str, size: int) -> bytes:
+        """The first ``size`` bytes of a blob, without reading the rest of a large one."""
+        with subprocess.Popen(  # noqa: S603 - fixed executable, arguments are ours
+            ["git", *_pinned(), "cat-file", "blob", sha],  # noqa: S607 - git from PATH, like gitpython
+            cwd=self.root,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        ) as proc:
+            assert proc.stdout is not None
+            head = proc.stdout.read(size)
+            proc.kill()
+        return head
+
+    def base_blob(self, base: str, path: str) -> bytes | None:
+        """The content of ``path`` in commit (or tree) ``base``, None when it is not a file there; cached, as
+        unsaved buffers ask for the same few base files on every keystroke."""
+        key = (base, path)
+        if key in self._base_blobs:
+            self._base_blobs.move_to_end(key)
+            return self._base_blobs[key]
+        listing = self.run("ls-tree", "-z", "--full-tree", base, "--", path)
+        content: bytes | None = None
+        for entry in _nul_split(listing):
+            meta, _, name = entry.partition("\t")
+            mode, kind, sha = meta.split(" ")
+            if name == path and kind == "blob":
+                content = self.read_blobs([sha]).get(sha) if mode != "160000" else None
+        self._base_blobs[key] = content
+        if len(self._base_blobs) > _BASE_BLOB_CACHE:
+            self._base_blobs.popitem(last=False)
+        return content
+
+
+def _pinned() -> list[str]:
+    return [item for setting in _PINNED_CONFIG for item in ("-c", setting)]
+
+
+def _nul_split(out: bytes) -> list[str]:
+    return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
