@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 from redis.asyncio import Redis
 
 from backend import keys
+from backend.activity.recorder import Recorder
+from backend.activity.service import ActivityService
+from backend.activity.states import NoStates, RedisStates, WorkcopyStates
 from backend.api import docs, events_views, health, middleware
 from backend.api.registry import Api
 from backend.bus.memory import MemoryBus
@@ -16,7 +20,7 @@ from backend.bus.redis import RedisBus
 from backend.bus.redis import connect as connect_redis
 from backend.counters.memory import MemoryCounters
 from backend.counters.redis import RedisCounters
-from backend.hub import session_commands
+from backend.hub import activity_commands, session_commands
 from backend.hub import views as hub_views
 from backend.hub.commands import CommandRegistry
 from backend.hub.hub import Hub
@@ -107,17 +111,38 @@ def create_app(settings: Settings, *, migrate: bool | None = None) -> web.Applic
         policy = PresencePolicy(idle_after=settings.presence_idle_after, offline_after=settings.presence_offline_after)
         commands = CommandRegistry()
         session_commands.register(commands)
+        activity_commands.register(commands)
+        states: WorkcopyStates = NoStates() if redis is None else RedisStates(redis, ttl=60)
+
+        async def deliver(user_id: str, data: bytes) -> None:
+            conns = hub.connections_of(user_id)
+            if conns:
+                await hub.deliver(conns, data)
+
+        activity = ActivityService(
+            bus=app[keys.BUS],
+            states=states,
+            recorder=Recorder(app[keys.STORE]),
+            deliver=deliver,
+            process_id=uuid.uuid4().hex,
+            replicate=redis is not None,
+            grace=settings.workcopy_grace,
+        )
         hub = Hub(
             settings=settings,
             bus=app[keys.BUS],
             commands=commands,
             presence=PresenceService(presence_store, app[keys.BUS], policy),
             services=app[keys.SERVICES],
+            activity=activity,
         )
         app[keys.HUB] = hub
+        for loop in await activity.start():
+            hub.spawn(loop)
         await hub.start()
         yield
         await hub.stop()
+        await activity.stop()
 
     async def close_websockets(app: web.Application) -> None:
         # Before aiohttp waits for handlers to finish: tell every client to reconnect elsewhere.

@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     presence_idle_after: float = Field(default=300.0, gt=0)
     presence_offline_after: float = Field(default=60.0, gt=0)
     presence_sweep_interval: float = Field(default=5.0, gt=0)
+    workcopy_grace: float = Field(default=600.0, ge=0)
+    """Seconds a disconnected working copy's activity still counts (its agent may be reconnecting)."""
 
     @field_validator("database_url")
     @classmethod

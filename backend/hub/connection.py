@@ -67,8 +67,10 @@ class Connection:
         "closer",
         "closing",
         "hub",
+        "presence_sent",
         "projects",
         "remote",
+        "repositories",
         "transport",
         "workcopies",
         "ws",
@@ -88,6 +90,10 @@ class Connection:
         """Projects this connection is subscribed to."""
         self.workcopies: dict[str, str] = {}
         """Working copies reported on this connection: workcopy id -> project id."""
+        self.repositories: dict[str, str] = {}
+        """Repositories the caller was checked to belong to (as a project member): id -> project id."""
+        self.presence_sent: dict[str, tuple[float, str, str]] = {}
+        """Per project: when presence was last refreshed from activity, with the branch and file then."""
         settings = hub.settings
         self.bucket = TokenBucket(settings.ws_rate, settings.ws_burst, time.monotonic())
 

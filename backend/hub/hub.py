@@ -8,6 +8,11 @@ from collections import defaultdict
 from collections.abc import Coroutine
 from typing import Any
 
+from sqlmodel import col, select
+
+from backend.activity.service import ActivityService, Mutes
+from backend.conflicts.findings import Severity
+from backend.conflicts.model import Participant
 from backend.events import decode_event, project_channel, user_channel
 from backend.hub.commands import CommandRegistry
 from backend.hub.connection import Connection
@@ -15,6 +20,7 @@ from backend.ports import EventBus, Subscription
 from backend.presence.service import PresenceService
 from backend.services.container import Services
 from backend.settings import Settings
+from backend.store.models import FindingMute
 from tandem.protocol import CloseCode
 
 _LOG = logging.getLogger(__name__)
@@ -36,8 +42,10 @@ class Hub:
         commands: CommandRegistry,
         presence: PresenceService,
         services: Services,
+        activity: ActivityService,
     ) -> None:
         self.services = services
+        self.activity = activity
         self.settings = settings
         self.bus = bus
         self.commands = commands
@@ -80,14 +88,30 @@ class Hub:
         """An authenticated connection joins: it receives its user's events from now on."""
         first = not self.by_user.get(conn.user_id)
         self.by_user[conn.user_id].add(conn)
-        if first and self._subscription is not None:
-            await self._subscription.add(user_channel(conn.user_id))
+        if first:
+            if self._subscription is not None:
+                await self._subscription.add(user_channel(conn.user_id))
+            if conn.user_id not in self.activity.mutes:
+                self.activity.mutes[conn.user_id] = await self._load_mutes(conn.user_id)
+
+    async def _load_mutes(self, user_id: str) -> Mutes:
+        async with self.services.projects.store.session() as session:
+            rows = await session.execute(select(FindingMute).where(col(FindingMute.user_id) == user_id))
+            return Mutes(
+                {
+                    m.finding_id: (Severity(m.severity).rank, None if m.until is None else m.until.timestamp())
+                    for m in rows.scalars()
+                }
+            )
 
     async def detach(self, conn: Connection) -> None:
         for project_id in list(conn.projects):
             await self.unsubscribe(conn, project_id)
         if conn.caller is None:
             return
+        if conn.workcopies:
+            participants = [Participant(conn.user_id, w) for w in conn.workcopies]
+            self.spawn(self.activity.disconnected(conn, participants))
         conns = self.by_user.get(conn.user_id)
         if conns is None or conn not in conns:
             return
@@ -143,9 +167,16 @@ class Hub:
                 if any(marker in data for marker in _MEMBERSHIP_EVENTS):
                     await self._membership_changed(project_id, data)
         elif channel.startswith(_USER_PREFIX):
-            conns = self.by_user.get(channel[len(_USER_PREFIX) :])
+            user_id = channel[len(_USER_PREFIX) :]
+            conns = self.by_user.get(user_id)
             if conns:
                 await self.deliver(conns, data)
+            if b'"finding.muted"' in data:
+                self._muted(user_id, decode_event(data))
+
+    def _muted(self, user_id: str, event: dict[str, Any]) -> None:
+        mutes = self.activity.mutes.setdefault(user_id, Mutes())
+        mutes.by_finding[event["finding_id"]] = (Severity(event["severity"]).rank, event.get("until"))
 
     async def _membership_changed(self, project_id: str, data: bytes) -> None:
         event = decode_event(data)
@@ -156,6 +187,12 @@ class Hub:
             gone = [c for c in self.by_project.get(project_id, ()) if c.caller and c.caller.user_id == user_id]
         for conn in gone:
             await self.unsubscribe(conn, project_id)
+            # What they reported in that project goes too, and they may not report there any more.
+            for repository_id in [r for r, p in conn.repositories.items() if p == project_id]:
+                del conn.repositories[repository_id]
+            for workcopy in [w for w, p in conn.workcopies.items() if p == project_id]:
+                del conn.workcopies[workcopy]
+                await self.activity.close(Participant(conn.user_id, workcopy), owner=conn)
 
     async def _sweep(self) -> None:
         while True:

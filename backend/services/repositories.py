@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
 
 from backend.domain import roles
 from backend.domain.roles import Action, Role
@@ -60,7 +60,7 @@ class RepositoryService:
             if not roles.at_least(role, Role.DEVELOPER):
                 raise Forbidden("viewers cannot register repositories; developers and above can")
             existing = await s.execute(
-                select(Repository).where(Repository.project_id == project_id, Repository.url == url)
+                select(Repository).where(col(Repository.project_id) == project_id, col(Repository.url) == url)
             )
             if existing.scalar_one_or_none() is not None:
                 raise Conflict(f"{url} is already registered in this project")
@@ -76,7 +76,7 @@ class RepositoryService:
         async with self.store.session() as s:
             await self.projects.authorize(s, project_id, user_id, Action.VIEW_PROJECT)
             rows = await s.execute(
-                select(Repository).where(Repository.project_id == project_id).order_by(Repository.created_at)
+                select(Repository).where(col(Repository.project_id) == project_id).order_by(col(Repository.created_at))
             )
             return [_view(r) for r in rows.scalars()]
 
@@ -94,12 +94,15 @@ class RepositoryService:
         async with self.store.session() as s:
             query = (
                 select(Repository, Project)
-                .join(Project, Project.id == Repository.project_id)
-                .join(Membership, (Membership.project_id == Project.id) & (Membership.user_id == user_id))
-                .where(Repository.url == url)
+                .join(Project, col(Project.id) == col(Repository.project_id))
+                .join(
+                    Membership,
+                    (col(Membership.project_id) == col(Project.id)) & (col(Membership.user_id) == user_id),
+                )
+                .where(col(Repository.url) == url)
             )
             if project_id is not None:
-                query = query.where(Project.id == project_id)
+                query = query.where(col(Project.id) == project_id)
             rows = (await s.execute(query)).all()
         if not rows:
             raise NotFound(

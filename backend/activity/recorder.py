@@ -1,0 +1,216 @@
+"""Persists activity history and finding changes in batches, off the hot path of the hub."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel, col
+
+from backend.conflicts.findings import ChangeKind, Finding, FindingChange
+from backend.ports import Store
+from backend.store.models import ActivityRecord, FindingEvent, FindingRecord, Project
+
+_LOG = logging.getLogger(__name__)
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return SQLModel.metadata.tables[str(model.__tablename__)]
+
+
+ActivityKey = tuple[str, str, str, str, str]
+"""(project_id, repository_id, user_id, branch, path)."""
+
+
+@dataclass(slots=True)
+class _Seen:
+    first: float
+    last: float
+    count: int
+
+
+def _ts(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def finding_detail(finding: Finding, branches: dict[Any, str]) -> dict[str, Any]:
+    """How a finding is shown: both sides' regions (1-based first line and line count), branches, symbols."""
+
+    def span(s: Any) -> list[int]:
+        return [s.start + 1, s.end - s.start]
+
+    return {
+        "a": {"user_id": finding.a.user_id, "workcopy": finding.a.copy_id, "branch": branches.get(finding.a, "")},
+        "b": {"user_id": finding.b.user_id, "workcopy": finding.b.copy_id, "branch": branches.get(finding.b, "")},
+        "regions": [
+            {
+                "severity": r.severity.value,
+                "a": {"base": span(r.a.base), "new": span(r.a.new)},
+                "b": {"base": span(r.b.base), "new": span(r.b.new)},
+                "symbols": list(r.symbols),
+            }
+            for r in finding.regions
+        ],
+        "symbols": list(finding.symbols),
+    }
+
+
+class Recorder:
+    """Collects what the hub saw and writes it every ``interval`` seconds in one transaction."""
+
+    def __init__(self, store: Store, *, interval: float = 0.5) -> None:
+        self.store = store
+        self.interval = interval
+        self._activity: dict[ActivityKey, _Seen] = {}
+        self._findings: dict[str, tuple[str, FindingChange, dict[str, Any]]] = {}
+        self._events: list[tuple[str, FindingChange]] = []
+        self._wake = asyncio.Event()
+        self.flushes = 0
+
+    def saw(self, key: ActivityKey, now: float) -> None:
+        seen = self._activity.get(key)
+        if seen is None:
+            self._activity[key] = _Seen(now, now, 1)
+        else:
+            seen.last = now
+            seen.count += 1
+
+    def finding(self, project_id: str, change: FindingChange, detail: dict[str, Any]) -> None:
+        self._findings[change.finding.id] = (project_id, change, detail)
+        self._events.append((project_id, change))
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._activity or self._findings or self._events)
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write what was collected; on a database error the batch is kept and retried next time."""
+        if not self.pending:
+            return
+        activity, findings, events = self._activity, self._findings, self._events
+        self._activity, self._findings, self._events = {}, {}, []
+        try:
+            async with self.store.session() as s:
+                await self._write_activity(s, activity)
+                await self._write_findings(s, findings, events)
+        except Exception:  # noqa: BLE001 - the batch must survive a database hiccup; it is merged back
+            _LOG.warning("could not persist activity; will retry", exc_info=True)
+            for key, seen in activity.items():
+                mine = self._activity.setdefault(key, seen)
+                if mine is not seen:
+                    mine.first, mine.count = min(mine.first, seen.first), mine.count + seen.count
+            for fid, item in findings.items():
+                self._findings.setdefault(fid, item)
+            self._events[:0] = events
+            return
+        self.flushes += 1
+
+    @staticmethod
+    def _insert(s: AsyncSession, table: Any) -> Any:
+        return (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
+
+    async def _write_activity(self, s: AsyncSession, activity: dict[ActivityKey, _Seen]) -> None:
+        if not activity:
+            return
+        rows = [
+            {
+                "project_id": key[0],
+                "repository_id": key[1],
+                "user_id": key[2],
+                "branch": key[3],
+                "path": key[4],
+                "day": _ts(seen.first).date(),
+                "first_seen": _ts(seen.first),
+                "last_seen": _ts(seen.last),
+                "updates": seen.count,
+            }
+            for key, seen in activity.items()
+        ]
+        stmt = self._insert(s, _table(ActivityRecord))
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["repository_id", "user_id", "branch", "path", "day"],
+            set_={
+                "last_seen": stmt.excluded.last_seen,
+                "updates": _table(ActivityRecord).c.updates + stmt.excluded.updates,
+            },
+        )
+        await s.execute(stmt, rows)
+
+    async def _write_findings(
+        self,
+        s: AsyncSession,
+        findings: dict[str, tuple[str, FindingChange, dict[str, Any]]],
+        events: list[tuple[str, FindingChange]],
+    ) -> None:
+        if findings:
+            rows = []
+            for project_id, change, detail in findings.values():
+                f = change.finding
+                resolved = change.kind is ChangeKind.RESOLVED
+                rows.append(
+                    {
+                        "id": f.id,
+                        "project_id": project_id,
+                        "repository_id": f.repo,
+                        "path": f.path,
+                        "severity": f.severity.value,
+                        "state": "resolved" if resolved else "open",
+                        "user_a": f.a.user_id,
+                        "user_b": f.b.user_id,
+                        "approximate": f.approximate,
+                        "detail": detail,
+                        "opened_at": _ts(f.opened_at),
+                        "updated_at": _ts(f.updated_at),
+                        "resolved_at": _ts(f.updated_at) if resolved else None,
+                    }
+                )
+            stmt = self._insert(s, _table(FindingRecord))
+            columns = ("severity", "state", "approximate", "detail", "updated_at", "resolved_at", "opened_at")
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["id"], set_={c: getattr(stmt.excluded, c) for c in columns}
+            )
+            await s.execute(stmt, rows)
+        if events:
+            await s.execute(
+                _table(FindingEvent).insert(),
+                [
+                    {
+                        "finding_id": change.finding.id,
+                        "project_id": project_id,
+                        "kind": change.kind.value,
+                        "severity": change.finding.severity.value,
+                        "at": _ts(change.finding.updated_at),
+                    }
+                    for project_id, change in events
+                ],
+            )
+
+
+async def prune_activity(store: Store, now: datetime | None = None) -> int:
+    """Delete activity older than each project's ``activity_retention_days``; returns rows removed."""
+    now = now or datetime.now(UTC)
+    removed = 0
+    async with store.session() as s:
+        projects = (await s.execute(select(col(Project.id), col(Project.settings)))).all()
+        for project_id, settings in projects:
+            days = int((settings or {}).get("activity_retention_days", 90))
+            cutoff = (now - timedelta(days=days)).date()
+            result = await s.execute(
+                delete(ActivityRecord).where(
+                    col(ActivityRecord.project_id) == project_id, col(ActivityRecord.day) < cutoff
+                )
+            )
+            removed += int(getattr(result, "rowcount", 0) or 0)
+    return removed

@@ -1,0 +1,351 @@
+"""Activity use cases: take reports from working copies, replicate them, run the engine, deliver findings."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from backend.activity import workcopies as wire
+from backend.activity.recorder import Recorder, finding_detail
+from backend.activity.states import WorkcopyStates
+from backend.activity.workcopies import Workcopy
+from backend.conflicts.engine import ConflictEngine
+from backend.conflicts.findings import Finding, FindingChange
+from backend.conflicts.model import Participant
+from backend.errors import Invalid
+from backend.ports import EventBus, Subscription
+from tandem.protocol import FileChange, Focus
+
+_LOG = logging.getLogger(__name__)
+ACTIVITY_CHANNEL = "tandem:activity"
+Deliver = Callable[[str, bytes], Awaitable[None]]
+"""Send encoded bytes to every local connection of a user."""
+
+
+def finding_payload(project_id: str, finding: Finding, branches: dict[Participant, str]) -> dict[str, Any]:
+    return {
+        "id": finding.id,
+        "project_id": project_id,
+        "repository_id": finding.repo,
+        "path": finding.path,
+        "severity": finding.severity.value,
+        "approximate": finding.approximate,
+        "opened_at": finding.opened_at,
+        "updated_at": finding.updated_at,
+        **finding_detail(finding, branches),
+    }
+
+
+@dataclass(slots=True)
+class Mutes:
+    """A person's dismissed and snoozed findings: hidden unless the finding becomes more severe."""
+
+    by_finding: dict[str, tuple[int, float | None]] = field(default_factory=dict)
+
+    def hides(self, finding: Finding, now: float) -> bool:
+        mute = self.by_finding.get(finding.id)
+        if mute is None:
+            return False
+        rank, until = mute
+        return finding.severity.rank <= rank and (until is None or until > now)
+
+
+class ActivityService:
+    """One per process. Every process holds every working copy's state (replicated over the bus), so a
+    finding is computed where each of its two people is connected, with no extra hop."""
+
+    def __init__(
+        self,
+        *,
+        bus: EventBus,
+        states: WorkcopyStates,
+        recorder: Recorder,
+        deliver: Deliver,
+        process_id: str,
+        replicate: bool,
+        grace: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.bus = bus
+        self.states = states
+        self.recorder = recorder
+        self.deliver = deliver
+        self.process_id = process_id
+        self.replicate = replicate
+        self.grace = grace
+        self.clock = clock
+        self.engine = ConflictEngine(clock=clock)
+        self.workcopies: dict[Participant, Workcopy] = {}
+        self.owners: dict[Participant, object] = {}
+        """Participants reported through this process: the connection (any object) that owns each."""
+        self.mutes: dict[str, Mutes] = {}
+        self._dirty: set[Participant] = set()
+        self._projects_by_repo: dict[str, str] = {}
+        """Remembered so a finding resolved after both sides left still names its project."""
+        self._subscription: Subscription | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> list[Coroutine[Any, Any, None]]:
+        """Load what other processes hold, follow their reports; returns the background loops to run."""
+        loops: list[Coroutine[Any, Any, None]] = [self.recorder.run()]
+        if self.replicate:
+            self._subscription = await self.bus.subscribe(ACTIVITY_CHANNEL)
+            for workcopy in await self.states.load_all():
+                self._adopt(workcopy)
+            loops += [self._follow(self._subscription), self._persist_states()]
+        return loops
+
+    async def stop(self) -> None:
+        if self._subscription is not None:
+            await self._subscription.close()
+        await self._save_dirty()
+        await self.recorder.flush()
+
+    def _adopt(self, workcopy: Workcopy) -> list[FindingChange]:
+        self.workcopies[workcopy.participant] = workcopy
+        return self.engine.apply_snapshot(
+            workcopy.participant,
+            workcopy.repository_id,
+            base=workcopy.base,
+            branch=workcopy.branch,
+            files=workcopy.edits(),
+        )
+
+    # -- reports from this process's clients ----------------------------------------------------
+
+    async def snapshot(
+        self,
+        owner: object,
+        participant: Participant,
+        *,
+        project_id: str,
+        repository_id: str,
+        branch: str,
+        head: str,
+        base: str,
+        seq: int,
+        files: tuple[FileChange, ...],
+        focus: Focus | None,
+    ) -> list[Finding]:
+        workcopy = Workcopy(
+            participant=participant,
+            project_id=project_id,
+            repository_id=repository_id,
+            branch=branch,
+            head=head,
+            base=base,
+            seq=seq,
+            origin=self.process_id,
+            files={f.path: f for f in files},
+            focus=focus,
+        )
+        previous = self.workcopies.get(participant)
+        changes: list[FindingChange] = []
+        if previous is not None and previous.repository_id != repository_id:
+            changes += self.engine.remove_participant(participant)
+        self.owners[participant] = owner
+        changes += self._adopt(workcopy)
+        await self._publish(wire.encode_snapshot(workcopy))
+        self._dirty.add(participant)
+        self._record(workcopy, files)
+        await self._emit(changes, persist=True)
+        return self.engine.findings_for(participant)
+
+    async def update(
+        self,
+        owner: object,
+        participant: Participant,
+        *,
+        seq: int,
+        changed: tuple[FileChange, ...],
+        removed: tuple[str, ...],
+        focus: Focus | None,
+    ) -> bool:
+        """Apply an update; False when it is stale (``seq`` not above the last one) and was ignored."""
+        workcopy = self.workcopies.get(participant)
+        if workcopy is None or self.owners.get(participant) is not owner:
+            raise Invalid("send activity.snapshot for this working copy first", code="resync_needed")
+        if seq <= workcopy.seq:
+            return False
+        changes = self._apply_update(workcopy, seq, changed, removed, focus)
+        await self._publish(wire.encode_update(self.process_id, participant, seq, changed, removed, focus))
+        self._dirty.add(participant)
+        self._record(workcopy, changed)
+        await self._emit(changes, persist=True)
+        return True
+
+    async def close(self, participant: Participant, *, owner: object | None = None) -> None:
+        """Withdraw a working copy (the agent stopped watching it, or its grace period ran out)."""
+        if participant not in self.workcopies:
+            return
+        if owner is not None and self.owners.get(participant) is not owner:
+            return
+        changes = self._withdraw(participant)
+        self.owners.pop(participant, None)
+        self._dirty.discard(participant)
+        await self._publish(wire.encode_close(self.process_id, participant))
+        await self.states.drop(participant)
+        await self._emit(changes, persist=True)
+
+    async def disconnected(self, owner: object, participants: Iterable[Participant]) -> None:
+        """The owning connection went away: keep its working copies for the grace period, then withdraw."""
+        mine = [p for p in participants if self.owners.get(p) is owner]
+        if not mine:
+            return
+        await asyncio.sleep(self.grace)
+        for participant in mine:
+            await self.close(participant, owner=owner)
+
+    def _apply_update(
+        self,
+        workcopy: Workcopy,
+        seq: int,
+        changed: tuple[FileChange, ...],
+        removed: tuple[str, ...],
+        focus: Focus | None,
+    ) -> list[FindingChange]:
+        workcopy.seq = seq
+        for path in removed:
+            workcopy.files.pop(path, None)
+        for change in changed:
+            workcopy.files[change.path] = change
+        if focus is not None:
+            workcopy.focus = focus
+        return self.engine.apply_delta(
+            workcopy.participant,
+            workcopy.repository_id,
+            base=workcopy.base,
+            changed=workcopy.edits(changed),
+            removed=removed,
+        )
+
+    def _withdraw(self, participant: Participant) -> list[FindingChange]:
+        self.workcopies.pop(participant, None)
+        return self.engine.remove_participant(participant)
+
+    def _record(self, workcopy: Workcopy, files: Iterable[FileChange]) -> None:
+        now = self.clock()
+        for change in files:
+            key = (workcopy.project_id, workcopy.repository_id, workcopy.participant.user_id, workcopy.branch)
+            self.recorder.saw((*key, change.path), now)
+
+    # -- replication ----------------------------------------------------------------------------
+
+    async def _publish(self, data: bytes) -> None:
+        if self.replicate:
+            await self.bus.publish(ACTIVITY_CHANNEL, data)
+
+    async def _follow(self, subscription: Subscription) -> None:
+        async for _channel, data in subscription:
+            try:
+                await self.replay(data)
+            except Exception:  # noqa: BLE001 - one bad message must not stop replication
+                _LOG.exception("could not apply a replicated activity message")
+
+    async def replay(self, data: bytes) -> None:
+        """Apply another process's report to this process's copy of the state."""
+        message: dict[str, Any] = orjson.loads(data)
+        kind = message["kind"]
+        if kind == "snapshot":
+            workcopy = Workcopy.from_json(orjson.dumps(message["state"]))
+            if workcopy.origin == self.process_id:
+                return
+            self.owners.pop(workcopy.participant, None)  # a client moved to another process
+            previous = self.workcopies.get(workcopy.participant)
+            changes: list[FindingChange] = []
+            if previous is not None and previous.repository_id != workcopy.repository_id:
+                changes += self.engine.remove_participant(workcopy.participant)
+            changes += self._adopt(workcopy)
+            await self._emit(changes, persist=False)
+            return
+        if message["origin"] == self.process_id:
+            return
+        participant = Participant(message["user_id"], message["workcopy"])
+        if kind == "close":
+            await self._emit(self._withdraw(participant), persist=False)
+            return
+        existing = self.workcopies.get(participant)
+        if existing is None or message["seq"] <= existing.seq:
+            return
+        changed = tuple(FileChange.model_validate(c) for c in message["changed"])
+        focus = None if message["focus"] is None else Focus.model_validate(message["focus"])
+        changes = self._apply_update(existing, message["seq"], changed, tuple(message["removed"]), focus)
+        await self._emit(changes, persist=False)
+
+    async def _persist_states(self) -> None:
+        """Write changed states every 100 ms; refresh owned ones so they do not expire while alive."""
+        refresh_every = 20.0
+        last_refresh = self.clock()
+        while True:
+            await asyncio.sleep(0.1)
+            if self.clock() - last_refresh > refresh_every:
+                self._dirty.update(self.owners)
+                last_refresh = self.clock()
+                await self._forget_orphans()
+            await self._save_dirty()
+
+    async def _save_dirty(self) -> None:
+        dirty, self._dirty = self._dirty, set()
+        for participant in dirty:
+            workcopy = self.workcopies.get(participant)
+            if workcopy is not None and participant in self.owners:
+                await self.states.save(workcopy)
+
+    async def _forget_orphans(self) -> None:
+        """Working copies whose owning process died and whose clients never came back expire."""
+        others = [p for p in self.workcopies if p not in self.owners]
+        for participant, alive in zip(others, await self.states.alive(others), strict=True):
+            if not alive:
+                await self._emit(self._withdraw(participant), persist=True)
+
+    # -- findings out ---------------------------------------------------------------------------
+
+    def branches(self, finding: Finding) -> dict[Participant, str]:
+        out = {}
+        for p in (finding.a, finding.b):
+            workcopy = self.workcopies.get(p)
+            out[p] = workcopy.branch if workcopy is not None else ""
+        return out
+
+    def project_of(self, finding: Finding) -> str:
+        for p in (finding.a, finding.b):
+            workcopy = self.workcopies.get(p)
+            if workcopy is not None:
+                return workcopy.project_id
+        return ""
+
+    async def _emit(self, changes: list[FindingChange], *, persist: bool) -> None:
+        now = self.clock()
+        for change in changes:
+            finding = change.finding
+            project_id = self._project_for(change)
+            branches = self.branches(finding)
+            payload = finding_payload(project_id, finding, branches)
+            if persist and project_id:
+                self.recorder.finding(project_id, change, finding_detail(finding, branches))
+            data = orjson.dumps(
+                {
+                    "type": "finding",
+                    "change": change.kind.value,
+                    "reason": change.reason.value if change.reason else None,
+                    "finding": payload,
+                }
+            )
+            for user_id in {finding.a.user_id, finding.b.user_id}:
+                mutes = self.mutes.get(user_id)
+                if mutes is None or not mutes.hides(finding, now):
+                    await self.deliver(user_id, data)
+
+    def _project_for(self, change: FindingChange) -> str:
+        project_id = self.project_of(change.finding)
+        if project_id:
+            self._projects_by_repo[change.finding.repo] = project_id
+            return project_id
+        return self._projects_by_repo.get(change.finding.repo, "")
