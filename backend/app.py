@@ -40,7 +40,7 @@ REDIS: web.AppKey[Redis | None] = web.AppKey("redis")
 
 def build_api() -> Api:
     """Every endpoint of the service, included explicitly."""
-    from backend.api import accounts_views, projects_views, repositories_views
+    from backend.api import accounts_views, activity_views, projects_views, repositories_views
 
     api = Api(title="Tandem API", version=API_VERSION)
     api.include(
@@ -48,6 +48,7 @@ def build_api() -> Api:
         accounts_views.routes,
         projects_views.routes,
         repositories_views.routes,
+        activity_views.routes,
         hub_views.routes,
     )
     return api

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from backend.ports import Counters, EventBus, Store
 from backend.services.accounts import AccountService
+from backend.services.history import HistoryService
 from backend.services.invitations import InvitationService
 from backend.services.projects import ProjectService
 from backend.services.repositories import RepositoryService
@@ -18,6 +19,7 @@ class Services:
     projects: ProjectService
     invitations: InvitationService
     repositories: RepositoryService
+    history: HistoryService
 
 
 def build_services(settings: Settings, store: Store, bus: EventBus, counters: Counters) -> Services:
@@ -25,4 +27,11 @@ def build_services(settings: Settings, store: Store, bus: EventBus, counters: Co
     projects = ProjectService(settings=settings, store=store, bus=bus)
     invitations = InvitationService(settings=settings, store=store, bus=bus, projects=projects)
     repositories = RepositoryService(store=store, projects=projects)
-    return Services(accounts=accounts, projects=projects, invitations=invitations, repositories=repositories)
+    history = HistoryService(store=store, projects=projects)
+    return Services(
+        accounts=accounts,
+        projects=projects,
+        invitations=invitations,
+        repositories=repositories,
+        history=history,
+    )
