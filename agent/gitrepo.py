@@ -130,7 +130,9 @@ class GitRepo:
 
     def is_ignored(self, path: str) -> bool:
         """Whether git ignores ``path`` (a tracked file never is); works for paths not on disk yet."""
-        proc = self.execute("check-ignore", "-q", "--", path)
+        # check-ignore refuses the literal-pathspec magic the other commands run with.
+        stdin = path.encode("utf-8", "surrogateescape") + b"\0"
+        proc = self.execute("check-ignore", "-q", "-z", "--stdin", stdin=stdin, env={"GIT_LITERAL_PATHSPECS": "0"})
         if proc.returncode not in (0, 1):
             raise GitError(("check-ignore",), proc.returncode, proc.stderr)
         return proc.returncode == 0
