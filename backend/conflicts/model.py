@@ -1,0 +1,84 @@
+"""The engine's value types: participants, spans, hunks and file edits, in 0-based half-open line coordinates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+WHOLE_FILE = 2**31 - 1
+"""End of a span that means "every line of the file" (binary and too-large files, deletions of unknown size)."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Participant:
+    """One working copy of one person: two clones of the same user are two participants."""
+
+    user_id: str
+    copy_id: str
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """Lines ``start`` (inclusive) to ``end`` (exclusive), 0-based; ``start == end`` is the point before ``start``."""
+
+    start: int
+    end: int
+
+    @property
+    def whole(self) -> bool:
+        return self.end >= WHOLE_FILE
+
+
+WHOLE = Span(0, WHOLE_FILE)
+EMPTY = Span(0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Hunk:
+    """One changed region: base lines ``[start, end)`` became new lines ``[new_start, new_end)``.
+
+    This is git's ``-U0`` hunk moved to 0-based half-open coordinates: a pure insertion has ``start == end``
+    (the lines go before base line ``start``), a pure deletion has ``new_start == new_end``.
+    """
+
+    start: int
+    end: int
+    new_start: int
+    new_end: int
+    hash: str = ""
+    """Keyed hash of the new text; empty when unknown (then the hunk is never taken as identical to another)."""
+    symbols: tuple[str, ...] = ()
+
+    @property
+    def new_lines(self) -> int:
+        return self.new_end - self.new_start
+
+
+class EditStatus(StrEnum):
+    MODIFIED = "modified"
+    ADDED = "added"
+    DELETED = "deleted"
+    RENAMED = "renamed"
+
+
+@dataclass(frozen=True, slots=True)
+class FileEdit:
+    """One file's change in a working copy against its base commit.
+
+    ``hunks`` is ``None`` for a whole-file change (binary, too large): every line counts as changed, and two
+    whole-file changes are the same only when both carry the same ``content_hash``. An added file is one
+    insertion hunk ``Hunk(0, 0, 0, n, hash=<hash of the whole content>)`` (no hunk for an empty file).
+    """
+
+    path: str
+    status: EditStatus
+    hunks: tuple[Hunk, ...] | None
+    old_path: str | None = None
+    content_hash: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The path in the base commit: what the two sides of a merge are matched on (renames included)."""
+        if self.status is EditStatus.RENAMED and self.old_path:
+            return self.old_path
+        return self.path
