@@ -33,6 +33,9 @@ class Hunk(WireModel):
     """Keyed hash (HMAC-SHA256, hex, first 32 chars) of the hunk's new text with the project's key."""
     symbols: tuple[str, ...] = ()
     """Names of the functions/classes/methods the hunk touches, innermost last (``Class.method``)."""
+    text: str | None = Field(default=None, max_length=65_536)
+    """The hunk's new text: sent only for repositories whose member opted in to share diffs, and dropped by
+    the backend unless the member's ``privacy.share_diffs`` preference is on. Never sent by default."""
 
 
 class FileChange(WireModel):

@@ -40,15 +40,24 @@ def _ts(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
 
 
-def finding_detail(finding: Finding, branches: dict[Any, str]) -> dict[str, Any]:
-    """How a finding is shown: both sides' regions (1-based first line and line count), branches, symbols."""
+def finding_detail(
+    finding: Finding, branches: dict[Any, str], diffs: dict[Any, list[dict[str, Any]]] | None = None
+) -> dict[str, Any]:
+    """How a finding is shown: both sides' regions (1-based first line and line count), branches, symbols,
+    and the shared diff text of a side whose member opted in (``diff``, absent otherwise)."""
 
     def span(s: Any) -> list[int]:
         return [s.start + 1, s.end - s.start]
 
+    def side(p: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {"user_id": p.user_id, "workcopy": p.copy_id, "branch": branches.get(p, "")}
+        if diffs and diffs.get(p):
+            out["diff"] = diffs[p]
+        return out
+
     return {
-        "a": {"user_id": finding.a.user_id, "workcopy": finding.a.copy_id, "branch": branches.get(finding.a, "")},
-        "b": {"user_id": finding.b.user_id, "workcopy": finding.b.copy_id, "branch": branches.get(finding.b, "")},
+        "a": side(finding.a),
+        "b": side(finding.b),
         "regions": [
             {
                 "severity": r.severity.value,

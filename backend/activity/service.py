@@ -28,7 +28,12 @@ Deliver = Callable[[str, bytes], Awaitable[None]]
 """Send encoded bytes to every local connection of a user."""
 
 
-def finding_payload(project_id: str, finding: Finding, branches: dict[Participant, str]) -> dict[str, Any]:
+def finding_payload(
+    project_id: str,
+    finding: Finding,
+    branches: dict[Participant, str],
+    diffs: dict[Participant, list[dict[str, Any]]] | None = None,
+) -> dict[str, Any]:
     return {
         "id": finding.id,
         "project_id": project_id,
@@ -38,7 +43,7 @@ def finding_payload(project_id: str, finding: Finding, branches: dict[Participan
         "approximate": finding.approximate,
         "opened_at": finding.opened_at,
         "updated_at": finding.updated_at,
-        **finding_detail(finding, branches),
+        **finding_detail(finding, branches, diffs),
     }
 
 
@@ -314,6 +319,30 @@ class ActivityService:
             out[p] = workcopy.branch if workcopy is not None else ""
         return out
 
+    def shared_diffs(self, finding: Finding) -> dict[Participant, list[dict[str, Any]]]:
+        """The hunks, with text, that each side shared for the finding's regions (none unless opted in)."""
+        out: dict[Participant, list[dict[str, Any]]] = {}
+        for participant, spans in (
+            (finding.a, [r.a.base for r in finding.regions]),
+            (finding.b, [r.b.base for r in finding.regions]),
+        ):
+            workcopy = self.workcopies.get(participant)
+            if workcopy is None:
+                continue
+            for change in workcopy.files.values():
+                if (change.old_path or change.path) != finding.path or not change.hunks:
+                    continue
+                for h in change.hunks:
+                    start, end = (
+                        h.base_start - (1 if h.base_lines else 0),
+                        h.base_start - (1 if h.base_lines else 0) + h.base_lines,
+                    )
+                    if h.text is not None and any(s.start <= end and start <= s.end for s in spans):
+                        out.setdefault(participant, []).append(
+                            {"base": [h.base_start, h.base_lines], "new": [h.new_start, h.new_lines], "text": h.text}
+                        )
+        return out
+
     def project_of(self, finding: Finding) -> str:
         for p in (finding.a, finding.b):
             workcopy = self.workcopies.get(p)
@@ -327,7 +356,7 @@ class ActivityService:
             finding = change.finding
             project_id = self._project_for(change)
             branches = self.branches(finding)
-            payload = finding_payload(project_id, finding, branches)
+            payload = finding_payload(project_id, finding, branches, self.shared_diffs(finding))
             if persist and project_id:
                 self.recorder.finding(project_id, change, finding_detail(finding, branches))
             data = orjson.dumps(

@@ -17,6 +17,7 @@ from backend.store.models import FindingMute
 from tandem.protocol import (
     ActivitySnapshot,
     ActivityUpdate,
+    FileChange,
     FindingDismiss,
     FindingSnooze,
     Focus,
@@ -67,9 +68,21 @@ async def _presence(conn: Connection, project_id: str, branch: str, focus: Focus
     await conn.hub.presence.report(conn.user_id, (project_id,), active=True, branch=branch, file=file)
 
 
+def _private(files: tuple[FileChange, ...]) -> tuple[FileChange, ...]:
+    """The changes without any hunk text: what is kept for a member who does not share diffs."""
+    out = []
+    for f in files:
+        if f.hunks and any(h.text is not None for h in f.hunks):
+            f = f.model_copy(update={"hunks": tuple(h.model_copy(update={"text": None}) for h in f.hunks)})
+        out.append(f)
+    return tuple(out)
+
+
 async def snapshot(conn: Connection, msg: ActivitySnapshot) -> Result:
     """Everything one working copy changed: replaces what was held for it."""
     project_id = await _project_of(conn, msg.state.repository_id)
+    preferences = await conn.hub.services.accounts.profiles.preferences(conn.user_id)
+    conn.share_diffs = preferences.privacy.share_diffs
     participant = Participant(conn.user_id, msg.workcopy)
     findings = await conn.hub.activity.snapshot(
         conn,
@@ -80,7 +93,7 @@ async def snapshot(conn: Connection, msg: ActivitySnapshot) -> Result:
         head=msg.state.head,
         base=msg.state.base,
         seq=msg.seq,
-        files=msg.files,
+        files=msg.files if conn.share_diffs else _private(msg.files),
         focus=msg.focus,
     )
     conn.workcopies[msg.workcopy] = project_id
@@ -91,7 +104,7 @@ async def snapshot(conn: Connection, msg: ActivitySnapshot) -> Result:
     activity = conn.hub.activity
     return {
         "seq": msg.seq,
-        "findings": [finding_payload(project_id, f, activity.branches(f)) for f in findings],
+        "findings": [finding_payload(project_id, f, activity.branches(f), activity.shared_diffs(f)) for f in findings],
     }
 
 
@@ -101,8 +114,9 @@ async def update(conn: Connection, msg: ActivityUpdate) -> Result:
     if project_id is None:
         raise Invalid("send activity.snapshot for this working copy first", code="resync_needed")
     participant = Participant(conn.user_id, msg.workcopy)
+    changed = msg.changed if conn.share_diffs else _private(msg.changed)
     applied = await conn.hub.activity.update(
-        conn, participant, seq=msg.seq, changed=msg.changed, removed=msg.removed, focus=msg.focus
+        conn, participant, seq=msg.seq, changed=changed, removed=msg.removed, focus=msg.focus
     )
     workcopy = conn.hub.activity.workcopies.get(participant)
     if workcopy is not None:

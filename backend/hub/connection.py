@@ -71,6 +71,7 @@ class Connection:
         "projects",
         "remote",
         "repositories",
+        "share_diffs",
         "transport",
         "workcopies",
         "ws",
@@ -92,6 +93,8 @@ class Connection:
         """Working copies reported on this connection: workcopy id -> project id."""
         self.repositories: dict[str, str] = {}
         """Repositories the caller was checked to belong to (as a project member): id -> project id."""
+        self.share_diffs = False
+        """The member's ``privacy.share_diffs`` preference, read at each snapshot: hunk text is kept only then."""
         self.presence_sent: dict[str, tuple[float, str, str]] = {}
         """Per project: when presence was last refreshed from activity, with the branch and file then."""
         settings = hub.settings

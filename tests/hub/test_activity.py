@@ -15,7 +15,9 @@ from tests.hub.wsclient import ProtocolClient
 REMOTE = "git@github.com:acme/widgets.git"
 
 
-def hunk(start: int, lines: int, new_lines: int | None = None, text_hash: str = "h", symbols: tuple[str, ...] = ()) -> dict[str, Any]:
+def hunk(
+    start: int, lines: int, new_lines: int | None = None, text_hash: str = "h", symbols: tuple[str, ...] = ()
+) -> dict[str, Any]:
     return {
         "base_start": start,
         "base_lines": lines,
@@ -200,9 +202,7 @@ async def test_withdrawn_after_grace_when_the_agent_does_not_come_back(make_clie
 
 
 @pytest.mark.parametrize("store_kind", ["postgres"], indirect=True)
-async def test_two_processes_on_redis_both_see_the_finding(
-    make_client: Any, redis_url: str, connect: Connect
-) -> None:
+async def test_two_processes_on_redis_both_see_the_finding(make_client: Any, redis_url: str, connect: Connect) -> None:
     first = await make_client(redis_url=redis_url)
     second = await make_client(redis_url=redis_url)
     project_id, (alice, bob) = await make_team(first)
@@ -214,3 +214,28 @@ async def test_two_processes_on_redis_both_see_the_finding(
     for proto in (a, b):
         event = await proto.event(lambda e: e["type"] == "finding")
         assert event["finding"]["severity"] == "conflict"
+
+
+async def test_diff_text_is_shared_only_by_members_who_opted_in(client: TestClient[Any, Any], connect: Connect) -> None:
+    project_id, (alice, bob) = await make_team(client)
+    repository_id = await register_repo(client, project_id, alice)
+    resp = await client.put("/api/me/preferences", json={"privacy": {"share_diffs": True}}, headers=bob.headers)
+    assert resp.status == 200, await resp.json()
+    a = await connect(client, alice)
+    b = await connect(client, bob)
+    secret = {**hunk(10, 2, text_hash="a"), "text": "alice's private line\n"}
+    await report(a, repository_id, change("x.py", secret))
+    shared = {**hunk(11, 2, text_hash="b"), "text": "bob's shared line\n"}
+    result = await report(b, repository_id, change("x.py", shared))
+    (finding,) = result["findings"]
+    sides = {finding["a"]["user_id"]: finding["a"], finding["b"]["user_id"]: finding["b"]}
+    assert sides[bob.user_id]["diff"][0]["text"] == "bob's shared line\n"
+    assert "diff" not in sides[alice.user_id]
+    held = client.app[keys.HUB].activity.workcopies
+    assert all(
+        h.text is None
+        for wc in held.values()
+        if wc.participant.user_id == alice.user_id
+        for f in wc.files.values()
+        for h in f.hunks or ()
+    )
