@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from backend.activity import workcopies as wire
-from backend.activity.recorder import Recorder, finding_detail
+from backend.activity.recorder import Recorder, finding_detail, prune_activity
 from backend.activity.states import WorkcopyStates
 from backend.activity.workcopies import Workcopy
 from backend.conflicts.engine import ConflictEngine
@@ -24,6 +24,7 @@ from tandem.protocol import FileChange, Focus
 
 _LOG = logging.getLogger(__name__)
 ACTIVITY_CHANNEL = "tandem:activity"
+PRUNE_EVERY = 3600.0
 Deliver = Callable[[str, bytes], Awaitable[None]]
 """Send encoded bytes to every local connection of a user."""
 
@@ -99,13 +100,25 @@ class ActivityService:
 
     async def start(self) -> list[Coroutine[Any, Any, None]]:
         """Load what other processes hold, follow their reports; returns the background loops to run."""
-        loops: list[Coroutine[Any, Any, None]] = [self.recorder.run()]
+        loops: list[Coroutine[Any, Any, None]] = [self.recorder.run(), self._prune()]
         if self.replicate:
             self._subscription = await self.bus.subscribe(ACTIVITY_CHANNEL)
             for workcopy in await self.states.load_all():
                 self._adopt(workcopy)
             loops += [self._follow(self._subscription), self._persist_states()]
         return loops
+
+    async def _prune(self) -> None:
+        """Apply each project's activity retention now and then every hour (idempotent in every process)."""
+        while True:
+            try:
+                removed = await prune_activity(self.recorder.store)
+            except Exception:  # noqa: BLE001 - retried at the next round; the hub must not stop for it
+                _LOG.warning("activity retention failed", exc_info=True)
+            else:
+                if removed:
+                    _LOG.info("removed %d activity rows past retention", removed)
+            await asyncio.sleep(PRUNE_EVERY)
 
     async def stop(self) -> None:
         if self._subscription is not None:
