@@ -213,7 +213,7 @@ class InvitationService:
         return email
 
     async def _by_token(self, s: AsyncSession, token: str) -> Invitation:
-        query = select(Invitation).where(Invitation.token_hash == rules.token_digest(token)).with_for_update()
+        query = select(Invitation).where(Invitation.token_hash == rules.token_digest(token))
         inv = (await s.execute(query)).scalar_one_or_none()
         if inv is None:
             raise NotFound(
@@ -223,17 +223,27 @@ class InvitationService:
         return inv
 
     async def _mine(self, s: AsyncSession, user_id: str, invitation_id: str) -> Invitation:
-        query = select(Invitation).where(Invitation.id == invitation_id).with_for_update()
-        inv = (await s.execute(query)).scalar_one_or_none()
+        inv = await s.get(Invitation, invitation_id)
         if inv is None or inv.email != rules.normalize_email(await self._email_of(s, user_id)):
             raise NotFound("no such invitation for your address", code="invitation_not_found")
         return inv
 
-    async def _accept(self, s: AsyncSession, inv: Invitation, user_id: str) -> tuple[ProjectView, list[Event]]:
-        now = self.clock()
-        rules.require_answerable(_lifecycle(inv), invited=inv.email, answerer=await self._email_of(s, user_id), now=now)
+    async def _lock(self, s: AsyncSession, inv: Invitation) -> Project:
+        """Lock the invitation's project, then reread the invitation as it is now.
+
+        Every change to a project's invitations and members takes the project's row first (PostgreSQL),
+        so two answers, or an answer and a revoke, cannot both succeed, and locks are always taken in the
+        same order.
+        """
         query = select(Project).where(Project.id == inv.project_id).with_for_update()
         project = (await s.execute(query)).scalar_one()
+        await s.refresh(inv)
+        return project
+
+    async def _accept(self, s: AsyncSession, inv: Invitation, user_id: str) -> tuple[ProjectView, list[Event]]:
+        project = await self._lock(s, inv)
+        now = self.clock()
+        rules.require_answerable(_lifecycle(inv), invited=inv.email, answerer=await self._email_of(s, user_id), now=now)
         if await s.get(Membership, (project.id, user_id)) is not None:
             raise Conflict("you are already a member of this project", code="already_member")
         inv.accepted_at = now
@@ -243,6 +253,7 @@ class InvitationService:
         return project_view(project, role), pending
 
     async def _decline(self, s: AsyncSession, inv: Invitation, user_id: str) -> None:
+        await self._lock(s, inv)
         now = self.clock()
         rules.require_answerable(_lifecycle(inv), invited=inv.email, answerer=await self._email_of(s, user_id), now=now)
         inv.declined_at = now
