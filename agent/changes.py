@@ -18,7 +18,7 @@ from agent.convert import Converter, is_binary, read_working_file
 from agent.gitrepo import GitError, GitRepo
 from agent.hunks import DiffEntry, DiffParseError, parse_diff, parse_patch
 from agent.ignore import IgnoreRules
-from tandem.protocol import FileChange
+from tandem.protocol import FileChange, FileStatus
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ def working_copy_changes(
     buffers: Mapping[str, str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     symbols: bool = True,
+    hunk_text: bool = False,
 ) -> list[FileChange]:
     """Every change of the working copy against ``base`` (None: no commit yet, everything is added), sorted by
     path. One ``git ls-files`` for untracked files and one ``git diff`` for tracked ones; a second, narrowed
@@ -68,7 +69,7 @@ def working_copy_changes(
     Blocks."""
     tree = base or repo.empty_tree
     rules = IgnoreRules.load(repo.root)
-    convert = Converter(repo, key, max_bytes, symbols)
+    convert = Converter(repo, key, max_bytes, symbols, hunk_text)
     untracked = [p for p in repo.untracked() if not rules.matches(p)]
     entries = [e for e in parse_diff(repo.run(*diff_options(max_bytes), tree, "--")) if _reportable(e, rules)]
     deleted = [e.path for e in entries if e.status == "D"]
@@ -86,7 +87,7 @@ def working_copy_changes(
         if path not in buffers:
             content = read_working_file(repo.root / path, max_bytes)
             if content is not None:
-                changes[path] = convert.added(path, content)
+                changes[path] = convert.added(path, content, repo.root / path)
     for path, text in buffers.items():
         known = path in by_path or path in untracked_set
         entry = by_path.get(path)
@@ -106,6 +107,7 @@ def file_change(
     old_path: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     symbols: bool = True,
+    hunk_text: bool = False,
 ) -> FileChange | None:
     """The change of one file against ``base`` after an edit or for an unsaved ``buffer``; None when it is
     unchanged, ignored or absent. A rename is reported when ``old_path`` (known from the last whole-copy
@@ -114,7 +116,7 @@ def file_change(
     if rules.matches(path):
         return None
     tree = base or repo.empty_tree
-    convert = Converter(repo, key, max_bytes, symbols)
+    convert = Converter(repo, key, max_bytes, symbols, hunk_text)
     if buffer is not None:
         return _buffer_change(repo, convert, tree, path, buffer, old_path, known=False)
     pathspec = [path] if old_path is None or old_path == path else [old_path, path]
@@ -124,7 +126,7 @@ def file_change(
     if on_disk and (entry is None or entry.status == "D") and repo.untracked([path]):
         if entry is None and len(pathspec) == 1:
             content = read_working_file(repo.root / path, max_bytes)
-            return None if content is None else convert.added(path, content)
+            return None if content is None else convert.added(path, content, repo.root / path)
         # Untracked, yet it may pair with old_path or still be in the base: ask git with it added.
         paired = _diff_with_untracked_added(repo, tree, [path], pathspec, max_bytes)
         entry = next((e for e in paired or [] if e.path == path), entry)
@@ -180,13 +182,13 @@ def _buffer_change(
     new = text.encode("utf-8")
     if base is None:
         return convert.added(path, new)
-    status = "renamed" if base_path != path else "modified"
+    status: FileStatus = "renamed" if base_path != path else "modified"
     renamed_from = base_path if status == "renamed" else None
     if new == base:
         return FileChange(path=path, status="renamed", old_path=base_path, hunks=()) if renamed_from else None
     if max(len(new), len(base)) > convert.max_bytes or is_binary(new) or is_binary(base):
         binary = is_binary(new) or is_binary(base)
-        return FileChange(path=path, status=status, old_path=renamed_from, binary=binary, hunks=None)
+        return convert.whole_file(path, status, renamed_from, None, binary=binary, content=new)
     with tempfile.NamedTemporaryFile(prefix="tandem-base-") as scratch:
         scratch.write(base)
         scratch.flush()
@@ -194,6 +196,6 @@ def _buffer_change(
         out = repo.run(*options, "--no-index", "--", scratch.name, "-", stdin=new, ok=(0, 1))
     binary, raw = parse_patch(out)
     if binary:
-        return FileChange(path=path, status=status, old_path=renamed_from, binary=True, hunks=None)
+        return convert.whole_file(path, status, renamed_from, None, binary=True, content=new)
     hunks = convert.hunks(path, raw, new, base)
     return FileChange(path=path, status=status, old_path=renamed_from, hunks=hunks)

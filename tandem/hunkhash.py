@@ -28,6 +28,33 @@ def text_hash(key: bytes, text: bytes) -> str:
     return hunk_hash(key, split_lines(text))
 
 
+def content_hash(key: bytes, chunks: Iterable[bytes], *, binary: bool) -> str:
+    """The keyed hash of a whole file's content, for changes reported without hunks (binary, too large).
+
+    Binary content is hashed as it is; text is hashed exactly as ``text_hash`` would hash it (line endings
+    normalised to ``\\n``, a final newline implied) but streamed, so a large file is never held in memory.
+    """
+    mac = hmac.new(key, digestmod=hashlib.sha256)
+    if binary:
+        for chunk in chunks:
+            mac.update(chunk)
+        return mac.hexdigest()[:HASH_CHARS]
+    carry = b""
+    last = b""
+    for chunk in chunks:
+        data = carry + chunk
+        carry = b""
+        if data.endswith(b"\r"):  # maybe half of a CRLF split across chunks
+            carry, data = b"\r", data[:-1]
+        data = data.replace(b"\r\n", b"\n")
+        if data:
+            mac.update(data)
+            last = data[-1:]
+    if carry or (last and last != b"\n"):
+        mac.update(b"\n")  # a final CR is a line ending too; a missing final newline is implied
+    return mac.hexdigest()[:HASH_CHARS]
+
+
 def split_lines(text: bytes) -> list[bytes]:
     """Lines the way git counts them: split after each ``\\n``; a missing final newline still ends a line."""
     return text.splitlines(keepends=True) if b"\r" not in text else _split_on_newline(text)

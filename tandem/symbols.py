@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
+_NESTED_BODIES = ("body", "orelse", "finalbody", "handlers")
+"""Statement fields that hold statements (``handlers`` holds except clauses, which have a ``body``)."""
 _LOOKAHEAD_LINES = 8
 """How far below a definition line its body's ``{`` (or a ``;`` ending a declaration) is looked for."""
 
@@ -57,17 +59,23 @@ def python_definitions(text: str) -> list[Definition] | None:
         return None
     found: list[Definition] = []
 
-    def visit(node: ast.AST, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                name = f"{prefix}.{child.name}" if prefix else child.name
-                start = min([child.lineno, *(d.lineno for d in child.decorator_list)])
-                found.append(Definition(name, start, child.end_lineno or child.lineno))
-                visit(child, name)
-            else:
-                visit(child, prefix)
+    def visit(statements: list[ast.stmt], prefix: str) -> None:
+        # Definitions live in statement lists only: skipping expressions keeps this cheap on big files.
+        for node in statements:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                name = f"{prefix}.{node.name}" if prefix else node.name
+                start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                found.append(Definition(name, start, node.end_lineno or node.lineno))
+                visit(node.body, name)
+                continue
+            for attr in _NESTED_BODIES:
+                nested = getattr(node, attr, None)
+                if nested:
+                    visit(nested, prefix)
+            for case in getattr(node, "cases", ()):  # match statements
+                visit(case.body, prefix)
 
-    visit(tree, "")
+    visit(tree.body, "")
     return sorted(found, key=lambda d: (d.start, -d.end))
 
 

@@ -10,7 +10,7 @@ import pytest
 from agent.changes import DEFAULT_MAX_BYTES, file_change, working_copy_changes
 from agent.gitrepo import GitRepo
 from agent.repostate import read_state
-from tandem.hunkhash import hunk_hash
+from tandem.hunkhash import content_hash, hunk_hash, text_hash
 from tandem.protocol import FileChange, Hunk
 from tests.agent.conftest import KEY
 from tests.agent.sandbox import Sandbox, clone
@@ -200,6 +200,37 @@ def test_binary_files_are_whole_file_changes(work: Sandbox, open_repo: Open) -> 
         ("img/logo.png", "modified", True, None),
         ("img/new.bin", "added", True, None),
     ]
+
+
+def test_whole_file_changes_carry_a_keyed_content_hash(work: Sandbox, open_repo: Open) -> None:
+    work.write("img/logo.png", b"\x89PNG\0one")
+    work.commit("logo")
+    work.git("push", "-q", "origin", "main")
+    work.write("img/logo.png", b"\x89PNG\0two")
+    work.write("data/large.txt", "row\r\n" * 300)
+    (work.root / "README.md").unlink()
+    work.write("README.md", b"\0now binary")
+    found = {c.path: c for c in changes(open_repo(work), max_bytes=1000)}
+    assert found["img/logo.png"].content_hash == content_hash(KEY, [b"\x89PNG\0two"], binary=True)
+    assert found["data/large.txt"].content_hash == text_hash(KEY, b"row\n" * 300)
+    assert found["README.md"].content_hash == content_hash(KEY, [b"\0now binary"], binary=True)
+    (work.root / "img/logo.png").unlink()
+    deleted = file_change(open_repo(work), read_state(open_repo(work)).base, "img/logo.png", key=KEY)
+    assert deleted is not None
+    assert (deleted.status, deleted.content_hash) == ("deleted", content_hash(KEY, [], binary=True))
+    assert all(c.content_hash == "" for c in changes(open_repo(work)) if c.hunks is not None)
+
+
+def test_hunk_text_only_on_request(work: Sandbox, open_repo: Open) -> None:
+    repo = open_repo(work)
+    work.write("app/main.py", "def main():\n    return 'ünï'\n")
+    base = read_state(repo).base
+    (shared,) = working_copy_changes(repo, base, key=KEY, hunk_text=True)
+    assert shared.hunks is not None
+    assert [h.text for h in shared.hunks] == ["    return 'ünï'\n"]
+    (private,) = working_copy_changes(repo, base, key=KEY)
+    assert private.hunks is not None
+    assert [h.text for h in private.hunks] == [None]
 
 
 def test_large_files_have_no_hunks(work: Sandbox, open_repo: Open) -> None:

@@ -128,3 +128,13 @@ def test_ruby_blocks_end_at_their_end() -> None:
 
 def test_unknown_text_has_no_symbols() -> None:
     assert symbols_for_ranges("just some prose\nwith lines\n", "notes.txt", [(1, 2)]) == [()]
+
+
+def test_python_definitions_inside_compound_statements() -> None:
+    src = (
+        "if True:\n    def a():\n        pass\nelse:\n    def b():\n        pass\n"
+        "try:\n    import x\nexcept ImportError:\n    def c():\n        pass\nfinally:\n    def d():\n        pass\n"
+        "match v:\n    case 1:\n        class E:\n            def m(self):\n                pass\n"
+        "with ctx:\n    f = lambda: 1\n    def g():\n        pass\n"
+    )
+    assert [d.name for d in definitions(src, "m.py")] == ["a", "b", "c", "d", "E", "E.m", "g"]
