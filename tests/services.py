@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -156,7 +156,7 @@ def find_binary(name: str) -> str | None:
     return candidates[0] if candidates else None
 
 
-def _wait_until(ready: Any, process: subprocess.Popen[bytes], log: Path, what: str) -> None:
+def wait_until(ready: Callable[[], bool], process: subprocess.Popen[bytes], log: Path, what: str) -> None:
     """Poll ``ready()`` until it is true; fail early if the process died. Start-up has no event to await."""
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
@@ -218,7 +218,7 @@ def start_postgres() -> Throwaway:
     url = f"postgresql+asyncpg://postgres@127.0.0.1:{port}/postgres"
     server = Throwaway(url=url, process=process, workdir=workdir, log=log)
     try:
-        _wait_until(lambda: port_open("127.0.0.1", port) and postgres_answers(url), process, log, "postgres")
+        wait_until(lambda: port_open("127.0.0.1", port) and postgres_answers(url), process, log, "postgres")
     except BaseException:
         server.stop()
         raise
@@ -239,7 +239,7 @@ def start_redis(port: int | None = None) -> Throwaway:
     url = f"redis://127.0.0.1:{port}/0"
     server = Throwaway(url=url, process=process, workdir=workdir, log=log)
     try:
-        _wait_until(lambda: port_open("127.0.0.1", port) and redis_answers(url), process, log, "redis-server")
+        wait_until(lambda: port_open("127.0.0.1", port) and redis_answers(url), process, log, "redis-server")
     except BaseException:
         server.stop()
         raise
