@@ -69,7 +69,7 @@ async def create_ticket(request: web.Request) -> Ticket:
     """A short-lived single-use ticket for a browser's WebSocket ``hello``."""
     caller = request[keys.CALLER]
     services = request.app[keys.SERVICES]
-    ticket = await services.accounts.mint_ws_ticket(caller.user_id)
+    ticket = await services.accounts.mint_ws_ticket(caller.user_id, via=caller)
     return Ticket(ticket=ticket, expires_in=services.accounts.ws_ticket_ttl)
 
 

@@ -89,3 +89,31 @@ async def test_presence_is_shared_through_redis(make_client: Any, redis_url: str
     assert event["state"] == "online"
     resp = await first.get(f"/api/projects/{project_id}/presence", headers=alice.headers)
     assert {p["user_id"] for p in (await resp.json())["items"]} == {alice.user_id, bob.user_id}
+
+
+@pytest.mark.parametrize("store_kind", ["postgres"], indirect=True)
+async def test_a_restart_does_not_make_the_team_flap(make_client: Any, redis_url: str, connect: Connect) -> None:
+    """Presence lives in Redis: a process going away and its clients coming back elsewhere shows no offline."""
+    fast = {"redis_url": redis_url, "presence_offline_after": 5.0, "presence_sweep_interval": 0.05}
+    first = await make_client(**fast)
+    second = await make_client(**fast)
+    project_id, (alice, bob) = await make_team(first)
+    a = await connect(first, alice)
+    await a.call("subscribe", project_id=project_id)
+    b = await connect(second, bob)
+    await b.call("subscribe", project_id=project_id)
+
+    await first.server.close()  # alice's process goes away
+    assert await a.wait_closed() == 1001
+    back = await connect(second, alice)
+    await back.call("subscribe", project_id=project_id)
+    # Several sweeps ran on the second process meanwhile; none found alice silent.
+    hub = second.app[keys.HUB]
+    for _ in range(3):
+        await hub.presence.sweep()
+    await b.call("ping")
+    while not b.events.empty():
+        event = b.events.get_nowait()
+        assert not (event["type"] == "presence" and event["state"] == "offline"), event
+    states = {e.user_id: e.state for e in await hub.presence.view(project_id)}
+    assert states[alice.user_id] == "online"
