@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 import tomllib
@@ -76,7 +77,7 @@ def _schema_behind(settings: Settings) -> str | None:
         current = asyncio.run(migrate.current_async(url))
     except (OSError, ConnectionError, SQLAlchemyError) as err:
         # The database may come up after us; /readyz reports it meanwhile.
-        print(f"tandem: database not reachable yet ({err}); /readyz will say when it is", file=sys.stderr)
+        logging.getLogger("tandem").warning("database not reachable yet (%s); /readyz says when it is", err)
         return None
     head = migrate.head_revision()
     if current != head:
@@ -95,7 +96,8 @@ def _banner(settings: Settings) -> str:
         f"Tandem backend is running on http://{settings.host}:{settings.port} ({mode}).\n"
         f"  API docs:  {where}/api/docs   (try it: register an account with POST /api/auth/register)\n"
         f"  Health:    {where}/healthz and {where}/readyz\n"
-        "  Next:      point your editor's Tandem agent at this address; README.md says how. Ctrl+C stops."
+        "  Next:      create an account there; docs/architecture.md shows how agents and editors connect.\n"
+        "Ctrl+C stops it."
     )
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from backend.activity.workcopies import Workcopy
 from backend.conflicts.model import Participant
 
+_LOG = logging.getLogger(__name__)
 _KEY = "tandem:wc:{}\x00{}"
 _PATTERN = "tandem:wc:*"
 
@@ -55,10 +58,13 @@ class RedisStates:
         await self._redis.delete(_KEY.format(participant.user_id, participant.copy_id))
 
     async def load_all(self) -> list[Workcopy]:
-        keys = [key async for key in self._redis.scan_iter(match=_PATTERN, count=500)]
-        if not keys:
+        try:
+            keys = [key async for key in self._redis.scan_iter(match=_PATTERN, count=500)]
+            values = await self._redis.mget(keys) if keys else []
+        except RedisError:
+            # Redis down at start-up must not stop the process (/readyz reports it); states return as agents report.
+            _LOG.warning("working-copy states not loaded: Redis is unreachable", exc_info=True)
             return []
-        values = await self._redis.mget(keys)
         return [Workcopy.from_json(v if isinstance(v, bytes) else str(v).encode()) for v in values if v is not None]
 
     async def alive(self, participants: list[Participant]) -> list[bool]:

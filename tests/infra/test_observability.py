@@ -89,6 +89,19 @@ async def test_readyz_is_503_while_redis_is_unreachable(make_settings: Callable[
         assert body["checks"]["bus"].startswith("unavailable")
 
 
+async def test_readyz_is_503_while_the_database_is_unreachable(
+    make_settings: Callable[..., Settings], redis_url: str
+) -> None:
+    closed = services.free_port()
+    settings = make_settings(database_url=f"postgresql://postgres@127.0.0.1:{closed}/x", redis_url=redis_url)
+    async with TestClient(TestServer(create_app(settings))) as client:  # scale-out: no migration on start
+        ready = await client.get("/readyz")
+        body = await ready.json()
+        assert ready.status == 503, body
+        assert body["checks"]["database"].startswith("unavailable")
+        assert body["checks"]["bus"] == "ok"
+
+
 async def test_readyz_is_200_with_real_redis(
     make_settings: Callable[..., Settings], tmp_path: Path, redis_url: str
 ) -> None:
