@@ -49,10 +49,13 @@ migration: install ## write the next migration from backend/store/models.py: mak
 migration-regenerate: install ## rewrite 0001 from the models (only until the first release)
 	$(RUN) python -m backend.store.migrate regenerate
 
-bench: install ## run the scripts in bench/, if any
-	@set -e; scripts=$$(ls bench/*.py 2>/dev/null || true); \
-	if [ -z "$$scripts" ]; then echo "no benchmarks in bench/ yet"; exit 0; fi; \
-	for script in $$scripts; do echo "== $$script"; $(RUN) python "$$script"; done
+bench: install ## run the benchmarks in bench/ (scripts, and packages with a __main__), if any
+	@set -e; found=; \
+	for script in bench/*.py; do [ -f "$$script" ] || continue; found=1; \
+		echo "== $$script"; $(RUN) python "$$script"; done; \
+	for main in bench/*/__main__.py; do [ -f "$$main" ] || continue; found=1; \
+		module=$$(dirname "$$main" | tr / .); echo "== python -m $$module"; $(RUN) python -m "$$module"; done; \
+	[ -n "$$found" ] || echo "no benchmarks in bench/ yet"
 
 compose-config: ## validate compose.yaml with `docker compose config` (needs the Docker compose plugin)
 	docker compose -f compose.yaml config --quiet && echo "compose.yaml is valid"
