@@ -124,7 +124,7 @@ def _openapi_entry() -> dict[str, Any]:
 def register(app: web.Application, *, keepalive: float = KEEPALIVE_SECONDS) -> None:
     """Add ``GET /api/events`` and end its streams on shutdown; call after the OpenAPI document is set."""
     streams = EventStreams(keepalive=keepalive)
-    app.router.add_get("/api/events", streams.handle, name="event_stream")
+    app.router.add_get("/api/events", streams.handle, name="event_stream", allow_head=False)
     app.on_shutdown.append(streams.on_shutdown)
     if keys.OPENAPI in app:
         app[keys.OPENAPI]["paths"]["/api/events"] = _openapi_entry()
