@@ -167,7 +167,52 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade", "downgrade", "current"])
     db.add_argument("revision", nargs="?", help="target revision (default: head for upgrade, base for downgrade)")
     db.set_defaults(func=cmd_db)
+    _add_agent_commands(sub)
     return parser
+
+
+# -- the agent's commands (implemented in agent.commands, imported only when used) ---------------------------
+
+
+def _agent_command(name: str) -> Any:
+    def run(args: argparse.Namespace) -> int:
+        from agent import commands
+
+        result: int = getattr(commands, name)(args)
+        return result
+
+    return run
+
+
+def _add_agent_commands(sub: Any) -> None:
+    login = sub.add_parser("login", help="sign in; the agent's token is kept in your config dir (not in the repo)")
+    login.add_argument("--server", help="the Tandem server's URL (default: the last one, or TANDEM_SERVER)")
+    login.add_argument("--token", help="use this personal access token (agent scope) instead of a password")
+    login.add_argument("--email", help="your account's email (asked when missing)")
+    login.set_defaults(func=_agent_command("cmd_login"))
+
+    agent = sub.add_parser("agent", help="the per-user daemon that watches working copies (or: stop, pause, resume)")
+    agent.add_argument(
+        "paths",
+        nargs="*",
+        metavar="stop|pause|resume|PATH",
+        help="stop the daemon, pause reporting (offline mode), resume it; or working copies to watch from the start",
+    )
+    agent.add_argument("--once", metavar="PATH", help="report PATH's working copy once, print the findings, exit")
+    agent.add_argument("--json", action="store_true", help="with --once: print JSON")
+    agent.add_argument("--log-level", default="INFO", help="the daemon's log level (log: agent.log in the runtime dir)")
+    agent.set_defaults(func=_agent_command("cmd_agent"))
+
+    status = sub.add_parser("status", help="connection, project, teammates online and findings (starts the agent)")
+    status.add_argument("path", nargs="?", help="a working copy (watched from now on)")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    status.add_argument("--wait", type=float, default=5.0, help="seconds a just-started agent gets to connect")
+    status.set_defaults(func=_agent_command("cmd_status"))
+
+    init = sub.add_parser("init", help="link a working copy to a project (writes .tandem.toml)")
+    init.add_argument("path", nargs="?", help="the working copy (default: the current folder)")
+    init.add_argument("--project", help="the project's id (default: the only one that fits)")
+    init.set_defaults(func=_agent_command("cmd_init"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
