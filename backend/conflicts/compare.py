@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from backend.conflicts.findings import Region, Severity, Side, Verdict
 from backend.conflicts.gitrule import new_span_of, sweep
@@ -47,12 +47,10 @@ def _whole(a: FileEdit, b: FileEdit) -> Verdict | None:
 def _whole_side(edit: FileEdit) -> Side:
     """A side that counts as the whole file: the lines it knows about, else every line."""
     hunks = edit.hunks
-    if edit.status is EditStatus.DELETED:
-        base = _cover_base(hunks) if hunks else WHOLE
-        return Side(base, EMPTY)
-    if hunks:
-        return Side(_cover_base(hunks), _cover_new(hunks))
-    return _WHOLE_SIDE
+    if not hunks:
+        return Side(WHOLE, EMPTY) if edit.status is EditStatus.DELETED else _WHOLE_SIDE
+    side = _cover(hunks, None, [0, len(hunks) - 1])
+    return Side(side.base, EMPTY) if edit.status is EditStatus.DELETED else side
 
 
 def _single(severity: Severity, a: Side, b: Side) -> Verdict:
@@ -60,73 +58,93 @@ def _single(severity: Severity, a: Side, b: Side) -> Verdict:
 
 
 def compare_hunks(a: Sequence[Hunk], b: Sequence[Hunk], a_to_b: LineMap | None = None) -> Verdict | None:
-    """The line-level rules: git's conflict sweep, then shared symbols, then plain proximity."""
-    own_a: _Mapped | None = None
+    """The line-level rules: git's conflict sweep, then shared symbols, then plain proximity.
+
+    Both sides' hunks are sorted and apart (as any diff gives them), so a run of them is covered by its
+    first and last hunk.
+    """
+    mapped: _Mapped | None = None
     if a_to_b is not None and not a_to_b.identity:
-        own_a = _Mapped(a, a_to_b)
-        a = own_a.moved
+        mapped = _Mapped(a, a_to_b)
+        a = mapped.moved
     swept = sweep(a, b)
-    if len(swept.identical_a) == len(a) or len(swept.identical_b) == len(b):
+    same_a, same_b = swept.identical_a, swept.identical_b
+    if len(same_a) == len(a) or len(same_b) == len(b):
         return None  # one side has nothing the other did not make identically: nothing to tell
+    distinct_a = [i for i in range(len(a)) if i not in same_a] if same_a else range(len(a))
+    distinct_b = [j for j in range(len(b)) if j not in same_b] if same_b else range(len(b))
+    symbols_a = _symbols(a, distinct_a)
+    symbols_b = _symbols(b, distinct_b)
+    shared = tuple(sorted(symbols_a & symbols_b)) if symbols_a and symbols_b else ()
+    if not swept.groups:
+        if shared:
+            overlaps = _overlaps(a, b, mapped, distinct_a, distinct_b, symbols_a, symbols_b)
+            if overlaps:
+                return Verdict(Severity.OVERLAP, tuple(overlaps), shared)
+        region = Region(Severity.NEARBY, _cover(a, mapped, distinct_a), _cover(b, None, distinct_b))
+        return Verdict(Severity.NEARBY, (region,), shared)
+
     regions: list[Region] = []
-    used_a: set[int] = set(swept.identical_a)
-    used_b: set[int] = set(swept.identical_b)
+    used_a: set[int] = set()
+    used_b: set[int] = set()
     for group in swept.groups:
         base = Span(group.start, group.end)
-        if own_a is None:
+        if mapped is None:
             a_side = Side(base, Span(*new_span_of(a, group.a_first, group.a_last, group.start, group.end)))
         else:
-            a_side = own_a.conflict_side(group.a_first, group.a_last, group.start, group.end)
+            a_side = mapped.conflict_side(group.a_first, group.a_last, group.start, group.end)
         b_side = Side(base, Span(*new_span_of(b, group.b_first, group.b_last, group.start, group.end)))
-        symbols = _common(a[group.a_first : group.a_last + 1], b[group.b_first : group.b_last + 1])
-        regions.append(Region(Severity.CONFLICT, a_side, b_side, symbols))
-        used_a.update(range(group.a_first, group.a_last + 1))
-        used_b.update(range(group.b_first, group.b_last + 1))
-    distinct_a = [i for i in range(len(a)) if i not in swept.identical_a]
-    distinct_b = [j for j in range(len(b)) if j not in swept.identical_b]
-    regions.extend(_overlaps(a, b, own_a, used_a, used_b))
-    shared = _common([a[i] for i in distinct_a], [b[j] for j in distinct_b])
-    if not regions:
-        a_side = _cover_indexes(a, own_a, distinct_a)
-        b_side = Side(_cover_base([b[j] for j in distinct_b]), _cover_new([b[j] for j in distinct_b]))
-        return Verdict(Severity.NEARBY, (Region(Severity.NEARBY, a_side, b_side),), shared)
-    regions.sort(key=lambda region: (region.b.base.start, region.b.base.end))
-    severity = Severity.CONFLICT if swept.groups else Severity.OVERLAP
-    return Verdict(severity, tuple(regions), shared)
+        group_a = range(group.a_first, group.a_last + 1)
+        group_b = range(group.b_first, group.b_last + 1)
+        common = _symbols(a, group_a) & _symbols(b, group_b) if shared else set()
+        regions.append(Region(Severity.CONFLICT, a_side, b_side, tuple(sorted(common))))
+        used_a.update(group_a)
+        used_b.update(group_b)
+    if shared:
+        free_a = [i for i in distinct_a if i not in used_a]
+        free_b = [j for j in distinct_b if j not in used_b]
+        if free_a and free_b:
+            regions.extend(_overlaps(a, b, mapped, free_a, free_b, _symbols(a, free_a), _symbols(b, free_b)))
+            regions.sort(key=lambda region: (region.b.base.start, region.b.base.end))
+    return Verdict(Severity.CONFLICT, tuple(regions), shared)
+
+
+def _symbols(hunks: Sequence[Hunk], indexes: Iterable[int]) -> set[str]:
+    found: set[str] = set()
+    for i in indexes:
+        symbols = hunks[i].symbols
+        if symbols:
+            found.update(symbols)
+    return found
 
 
 def _overlaps(
-    a: Sequence[Hunk], b: Sequence[Hunk], own_a: _Mapped | None, used_a: set[int], used_b: set[int]
+    a: Sequence[Hunk],
+    b: Sequence[Hunk],
+    mapped: _Mapped | None,
+    free_a: Sequence[int],
+    free_b: Sequence[int],
+    symbols_a: set[str],
+    symbols_b: set[str],
 ) -> list[Region]:
     """One region per innermost shared symbol, over the hunks not already in a conflict or identical."""
-    b_symbols: set[str] = set()
-    for j, hunk in enumerate(b):
-        if j not in used_b:
-            b_symbols.update(hunk.symbols)
-    if not b_symbols:
-        return []
     a_by_symbol: dict[str, list[int]] = {}
-    for i, hunk in enumerate(a):
-        if i not in used_a:
-            innermost = _innermost(hunk.symbols, b_symbols)
-            if innermost is not None:
-                a_by_symbol.setdefault(innermost, []).append(i)
-    if not a_by_symbol:
-        return []
-    a_symbols = {symbol for i, hunk in enumerate(a) if i not in used_a for symbol in hunk.symbols}
+    for i in free_a:
+        innermost = _innermost(a[i].symbols, symbols_b)
+        if innermost is not None:
+            a_by_symbol.setdefault(innermost, []).append(i)
     b_by_symbol: dict[str, list[int]] = {}
-    for j, hunk in enumerate(b):
-        if j not in used_b:
-            innermost = _innermost(hunk.symbols, a_symbols)
-            if innermost is not None:
-                b_by_symbol.setdefault(innermost, []).append(j)
+    for j in free_b:
+        innermost = _innermost(b[j].symbols, symbols_a)
+        if innermost is not None:
+            b_by_symbol.setdefault(innermost, []).append(j)
     regions = []
     for symbol, a_indexes in a_by_symbol.items():
         b_indexes = b_by_symbol.get(symbol)
         if b_indexes:
-            b_hunks = [b[j] for j in b_indexes]
-            a_side = _cover_indexes(a, own_a, a_indexes)
-            regions.append(Region(Severity.OVERLAP, a_side, Side(_cover_base(b_hunks), _cover_new(b_hunks)), (symbol,)))
+            side_a = _cover(a, mapped, a_indexes)
+            regions.append(Region(Severity.OVERLAP, side_a, _cover(b, None, b_indexes), (symbol,)))
+    regions.sort(key=lambda region: (region.b.base.start, region.b.base.end))
     return regions
 
 
@@ -137,11 +155,15 @@ def _innermost(symbols: tuple[str, ...], others: set[str]) -> str | None:
     return None
 
 
-def _common(a: Sequence[Hunk], b: Sequence[Hunk]) -> tuple[str, ...]:
-    a_symbols = {symbol for hunk in a for symbol in hunk.symbols}
-    if not a_symbols:
-        return ()
-    return tuple(sorted(a_symbols.intersection(symbol for hunk in b for symbol in hunk.symbols)))
+def _cover(hunks: Sequence[Hunk], mapped: _Mapped | None, indexes: Sequence[int]) -> Side:
+    """The lines from the first to the last of these hunks (in the side's own base when it was mapped)."""
+    if mapped is not None:
+        hunks = mapped.hunks
+        first, last = mapped.origins[indexes[0]][0], mapped.origins[indexes[-1]][1]
+    else:
+        first, last = indexes[0], indexes[-1]
+    head, tail = hunks[first], hunks[last]
+    return Side(Span(head.start, tail.end), Span(head.new_start, tail.new_end))
 
 
 class _Mapped:
@@ -176,22 +198,3 @@ class _Mapped:
         back = self._line_map.inverse().span(start, end)
         base = Span(min(back.start, self.hunks[head].start), max(back.end, self.hunks[tail].end))
         return Side(base, Span(*new_span_of(self.hunks, head, tail, base.start, base.end)))
-
-    def cover(self, indexes: list[int]) -> Side:
-        own = self.hunks[self.origins[indexes[0]][0] : self.origins[indexes[-1]][1] + 1]
-        return Side(_cover_base(own), _cover_new(own))
-
-
-def _cover_indexes(hunks: Sequence[Hunk], own: _Mapped | None, indexes: list[int]) -> Side:
-    if own is not None:
-        return own.cover(indexes)
-    chosen = [hunks[i] for i in indexes]
-    return Side(_cover_base(chosen), _cover_new(chosen))
-
-
-def _cover_base(hunks: Sequence[Hunk]) -> Span:
-    return Span(min(h.start for h in hunks), max(h.end for h in hunks))
-
-
-def _cover_new(hunks: Sequence[Hunk]) -> Span:
-    return Span(min(h.new_start for h in hunks), max(h.new_end for h in hunks))

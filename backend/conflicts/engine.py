@@ -85,13 +85,18 @@ class ConflictEngine:
         removed: Iterable[str] = (),
         branch: str | None = None,
     ) -> list[FindingChange]:
-        """Apply some files' changes and removals (working-copy or base paths); idempotent per file."""
+        """Apply some files' changes and removals (working-copy or base paths); idempotent per file.
+
+        A path both changed and removed in one delta counts as changed.
+        """
         now = self._clock()
         out: list[FindingChange] = []
         copy, rebased = self._copy(participant, repo, base, branch)
+        changed = list(changed)
+        changing = {edit.path for edit in changed}
         for path in removed:
             key = copy.keys.get(path, path)
-            if key in copy.files:
+            if path not in changing and key in copy.files:
                 self._withdraw(repo, key, participant, copy, ResolveReason.WITHDRAWN, now, out)
         done: set[str] = set()
         for edit in changed:
@@ -213,7 +218,9 @@ class ConflictEngine:
             return
         edit = copy.files[key]
         for other, other_copy in bucket.items():
-            if other == participant or (other.user_id == participant.user_id and not self._compare_same_user):
+            if other is participant or other == participant:
+                continue
+            if other.user_id == participant.user_id and not self._compare_same_user:
                 continue
             self.comparisons += 1
             if participant < other:
@@ -229,12 +236,18 @@ class ConflictEngine:
             elif old is None:
                 self._open(pair, verdict, approximate, now, out)
             elif not old.same_as(verdict, approximate):
-                updated = replace(
-                    old,
+                # Built directly: dataclasses.replace() costs as much as the comparison itself.
+                updated = Finding(
+                    id=old.id,
+                    repo=repo,
+                    path=key,
+                    a=old.a,
+                    b=old.b,
                     severity=verdict.severity,
                     regions=verdict.regions,
                     symbols=verdict.symbols,
                     approximate=approximate,
+                    opened_at=old.opened_at,
                     updated_at=now,
                 )
                 self._findings[pair] = updated

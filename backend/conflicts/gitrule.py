@@ -29,6 +29,9 @@ class Sweep:
     identical_b: frozenset[int]
 
 
+_NONE: frozenset[int] = frozenset()
+
+
 def identical(x: Hunk, y: Hunk) -> bool:
     """Same base range, same new text: git's ``xdl_merge_cmp_lines`` check, through the keyed hash."""
     return (
@@ -86,6 +89,8 @@ def sweep(a: Sequence[Hunk], b: Sequence[Hunk]) -> Sweep:
             i += 1
     if open_group:
         groups.append(Group(g_a_first, g_a_last, g_b_first, g_b_last, g_start, g_end))
+    if not same_a:
+        return Sweep(tuple(groups), _NONE, _NONE)
     return Sweep(tuple(groups), frozenset(same_a), frozenset(same_b))
 
 

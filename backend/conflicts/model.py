@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 WHOLE_FILE = 2**31 - 1
 """End of a span that means "every line of the file" (binary and too-large files, deletions of unknown size)."""
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Participant:
-    """One working copy of one person: two clones of the same user are two participants."""
+class Participant(NamedTuple):
+    """One working copy of one person: two clones of the same user are two participants.
+
+    A named tuple rather than a dataclass: it is hashed, compared and ordered on every update, and tuples
+    do that in C.
+    """
 
     user_id: str
     copy_id: str
