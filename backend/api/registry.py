@@ -137,6 +137,9 @@ async def read_json(request: web.Request) -> Any:
         raise PayloadTooLarge(
             f"the body is over the limit of {request.app[keys.SETTINGS].max_body_bytes} bytes"
         ) from err
+    except web.RequestPayloadError as err:
+        encoding = request.headers.get("Content-Encoding", "none")
+        raise BadRequest(f"the body could not be read (is it really Content-Encoding: {encoding}?)") from err
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as err:
