@@ -97,7 +97,9 @@ class AccountService:
         user = await self._find_user(email)
         password = normalized(password)
         if user is None or len(password) > PASSWORD_MAX_LENGTH:
-            await self.passwords.waste_time(password)  # an unknown address costs what a wrong password costs
+            # An unknown address costs what a wrong password costs; an overlong password (the body allows 4x the
+            # policy, and NFKC can stretch it further) costs what the longest acceptable one does.
+            await self.passwords.waste_time(password[:PASSWORD_MAX_LENGTH])
             ok, rehash = False, False
         else:
             verdict = await self.passwords.verify(password, user.password_hash)
