@@ -100,13 +100,15 @@ class ActivityService:
 
     async def start(self) -> list[Coroutine[Any, Any, None]]:
         """Load what other processes hold, follow their reports; returns the background loops to run."""
-        loops: list[Coroutine[Any, Any, None]] = [self.recorder.run(), self._prune()]
-        if self.replicate:
-            self._subscription = await self.bus.subscribe(ACTIVITY_CHANNEL)
+        if not self.replicate:
+            return [self.recorder.run(), self._prune()]
+        self._subscription = await self.bus.subscribe(ACTIVITY_CHANNEL)
+        try:
             for workcopy in await self.states.load_all():
                 self._adopt(workcopy)
-            loops += [self._follow(self._subscription), self._persist_states()]
-        return loops
+        except Exception:  # noqa: BLE001 - start without them: every client resends a snapshot on reconnect
+            _LOG.warning("could not load working-copy states; they come back as clients resync", exc_info=True)
+        return [self.recorder.run(), self._prune(), self._follow(self._subscription), self._persist_states()]
 
     async def _prune(self) -> None:
         """Apply each project's activity retention now and then every hour (idempotent in every process)."""
