@@ -9,11 +9,21 @@ import pytest
 
 from backend.settings import SECRET_KEY_FILE, Settings
 from backend.store.migrate import head_revision
+from tandem.cli import main
 from tests.infra.processes import run_tandem, tandem_env
 
-pytestmark = pytest.mark.slow
+
+def cli_error(monkeypatch: pytest.MonkeyPatch, *argv: str, **settings: str) -> str:
+    """Run ``tandem argv`` in this process with ``settings`` in the environment; return its error message."""
+    for name, value in settings.items():
+        monkeypatch.setenv(f"TANDEM_{name.upper()}", value)
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(argv))
+    assert isinstance(exit_info.value.code, str), "a readable message, not a bare exit status"
+    return exit_info.value.code
 
 
+@pytest.mark.slow
 def test_bad_setting_is_reported_without_traceback(tmp_path: Path) -> None:
     result = run_tandem("server", env=tandem_env(port="abc", data_dir=str(tmp_path)))
     assert result.returncode != 0
@@ -22,11 +32,10 @@ def test_bad_setting_is_reported_without_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_secrets_are_not_echoed_in_errors(tmp_path: Path) -> None:
-    result = run_tandem("db", "current", env=tandem_env(database_url="mysql://u:hunter2@db/x", data_dir=str(tmp_path)))
-    assert result.returncode != 0
-    assert "TANDEM_DATABASE_URL" in result.stderr
-    assert "hunter2" not in result.stderr
+def test_secrets_are_not_echoed_in_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    message = cli_error(monkeypatch, "db", "current", database_url="mysql://u:hunter2@db/x", data_dir=str(tmp_path))
+    assert "TANDEM_DATABASE_URL" in message
+    assert "hunter2" not in message
 
 
 def test_config_file_is_read_and_the_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -40,17 +49,15 @@ def test_config_file_is_read_and_the_environment_wins(tmp_path: Path, monkeypatc
     assert settings.log_format == "json"
 
 
-def test_broken_config_file_is_reported(tmp_path: Path) -> None:
+def test_broken_config_file_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = tmp_path / "tandem.toml"
     config.write_text("port = [\n")
-    result = run_tandem("db", "current", env=tandem_env(config_file=str(config), data_dir=str(tmp_path)))
-    assert result.returncode != 0
-    assert "is not valid TOML" in result.stderr
-    assert "Traceback" not in result.stderr
-
+    monkeypatch.setenv("TANDEM_CONFIG_FILE", str(config))
+    assert "is not valid TOML" in cli_error(monkeypatch, "db", "current", data_dir=str(tmp_path))
     config.write_text("prot = 1\n")
-    result = run_tandem("db", "current", env=tandem_env(config_file=str(config), data_dir=str(tmp_path)))
-    assert "`prot` in the config file: not a Tandem setting" in result.stderr
+    assert "`prot` in the config file: not a Tandem setting" in cli_error(monkeypatch, "db", "current")
+    config.unlink()
+    assert "cannot read TANDEM_CONFIG_FILE" in cli_error(monkeypatch, "db", "current")
 
 
 def test_secret_key_is_created_once_with_0600(tmp_path: Path) -> None:
@@ -74,26 +81,41 @@ async def test_server_start_creates_the_secret_key(tmp_path: Path) -> None:
         assert (tmp_path / "data" / SECRET_KEY_FILE).exists()
 
 
-@pytest.mark.parametrize("store", ["sqlite", "postgres"])
-def test_db_upgrade_current_downgrade(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    settings = {"data_dir": str(tmp_path / "data")}
-    if store == "postgres":
-        settings["database_url"] = str(request.getfixturevalue("empty_postgres_url"))
-    env = tandem_env(**settings)
+@pytest.mark.slow
+def test_db_upgrade_current_downgrade_in_subprocesses(tmp_path: Path) -> None:
+    env = tandem_env(data_dir=str(tmp_path / "data"))
 
     def tandem_db(*args: str) -> str:
         result = run_tandem("db", *args, env=env)
         assert result.returncode == 0, result.stderr
         return result.stdout.strip()
 
+    assert tandem_db("upgrade") == f"database at revision {head_revision()} (head)"
+    assert (tmp_path / "data" / "tandem.db").exists()
+    assert tandem_db("downgrade").startswith("database at revision (empty)")
+    assert tandem_db("current") == f"database at revision (empty) (head is {head_revision()})"
+
+
+def test_db_commands_on_postgres(
+    empty_postgres_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TANDEM_DATABASE_URL", empty_postgres_url)
+
+    def tandem_db(*args: str) -> str:
+        assert main(["db", *args]) == 0
+        return capsys.readouterr().out.strip()
+
     assert tandem_db("current") == f"database at revision (empty) (head is {head_revision()})"
     assert tandem_db("upgrade") == f"database at revision {head_revision()} (head)"
-    assert tandem_db("current") == f"database at revision {head_revision()} (head)"
     assert tandem_db("downgrade").startswith("database at revision (empty)")
-    if store == "sqlite":
-        assert (tmp_path / "data" / "tandem.db").exists()
 
 
+def test_db_command_on_an_unreachable_database_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    message = cli_error(monkeypatch, "db", "upgrade", database_url="postgresql://postgres@127.0.0.1:1/nothing")
+    assert message.startswith("tandem: database upgrade failed")
+
+
+@pytest.mark.slow
 def test_scale_out_server_refuses_a_schema_behind_head(empty_postgres_url: str, redis_url: str, tmp_path: Path) -> None:
     env = tandem_env(database_url=empty_postgres_url, redis_url=redis_url, data_dir=str(tmp_path), secret_key="k" * 40)
     result = run_tandem("server", "--port", "0", env=env)
