@@ -12,13 +12,15 @@ import logging
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from agent.convert import Converter, is_binary, read_working_file
+from agent.content import NewSide, content_change, file_mode, working_side
+from agent.convert import Converter, read_working_file
 from agent.gitrepo import GitError, GitRepo
-from agent.hunks import DiffEntry, DiffParseError, parse_diff, parse_patch
+from agent.hunks import DiffEntry, DiffParseError, diff_options, parse_diff
 from agent.ignore import IgnoreRules
-from tandem.protocol import FileChange, FileStatus
+from tandem.protocol import FileChange
 
 log = logging.getLogger(__name__)
 
@@ -26,31 +28,6 @@ DEFAULT_MAX_BYTES = 1 << 20
 """Files over this size (either side) are reported without hunks: whole-file changes."""
 _PATHSPEC_BUDGET = 100_000
 """Above this many bytes of paths, a narrowed re-diff diffs everything instead of passing pathspecs."""
-
-
-def diff_options(max_bytes: int = DEFAULT_MAX_BYTES) -> list[str]:
-    """git's diff as merge-ort computes it, printed in a form this module parses whatever the user's config."""
-    return [
-        "-c",
-        f"core.bigFileThreshold={max_bytes}",  # larger files are "binary" to git: no hunks computed
-        "diff",
-        "--histogram",
-        "--no-indent-heuristic",
-        "-U0",
-        "--inter-hunk-context=0",
-        "-M",
-        "--raw",
-        "-p",
-        "-z",
-        "--no-abbrev",
-        "--no-ext-diff",
-        "--no-textconv",
-        "--no-color",
-        "--no-relative",
-        "--ignore-submodules=dirty",
-        "--src-prefix=a/",
-        "--dst-prefix=b/",
-    ]
 
 
 def working_copy_changes(
@@ -79,7 +56,7 @@ def working_copy_changes(
             gone = set(deleted)
             entries = [e for e in entries if e.path not in gone] + [e for e in paired if _reportable(e, rules)]
             untracked = []
-    buffers = {p: t for p, t in (buffers or {}).items() if not rules.matches(p)}
+    buffers = {p: t for p, t in (buffers or {}).items() if _is_working_path(p) and not rules.matches(p)}
     by_path = {e.path: e for e in entries}
     untracked_set = set(untracked)
     changes = {c.path: c for c in convert.entries([e for e in entries if e.path not in buffers])}
@@ -89,9 +66,11 @@ def working_copy_changes(
             if content is not None:
                 changes[path] = convert.added(path, content, repo.root / path)
     for path, text in buffers.items():
-        known = path in by_path or path in untracked_set
         entry = by_path.get(path)
-        change = _buffer_change(repo, convert, tree, path, text, entry.old_path if entry else None, known=known)
+        side = _buffer_side(repo, path, text)
+        old_path = entry.old_path if entry else None
+        known = path in untracked_set or (entry is not None and entry.status != "D")
+        change = content_change(repo, convert, tree, path, side, old_path=old_path, known=known)
         if change is not None:
             changes[path] = change
     return [changes[p] for p in sorted(changes)]
@@ -112,13 +91,19 @@ def file_change(
     """The change of one file against ``base`` after an edit or for an unsaved ``buffer``; None when it is
     unchanged, ignored or absent. A rename is reported when ``old_path`` (known from the last whole-copy
     computation) is given and git pairs the two, as one path alone cannot show a rename. Blocks."""
-    rules = IgnoreRules.load(repo.root)
-    if rules.matches(path):
+    if not _is_working_path(path) or IgnoreRules.load(repo.root).matches(path):
         return None
     tree = base or repo.empty_tree
     convert = Converter(repo, key, max_bytes, symbols, hunk_text)
     if buffer is not None:
-        return _buffer_change(repo, convert, tree, path, buffer, old_path, known=False)
+        return content_change(repo, convert, tree, path, _buffer_side(repo, path, buffer), old_path=old_path)
+    if old_path is None or old_path == path:
+        side = working_side(repo, path, max_bytes)
+        attrs = repo.attributes(path)
+        if _read_as_is(repo, attrs, side.content):
+            side = replace(side, force_binary=attrs.get("diff") == "unset")
+            return content_change(repo, convert, tree, path, side)
+    # A rename to confirm, or content git transforms before diffing: ask git about the paths themselves.
     pathspec = [path] if old_path is None or old_path == path else [old_path, path]
     entries = parse_diff(repo.run(*diff_options(max_bytes), tree, "--", *pathspec))
     entry = next((e for e in entries if e.path == path), None)
@@ -134,6 +119,12 @@ def file_change(
         return None
     found = convert.entries([entry])
     return found[0] if found else None
+
+
+def _is_working_path(path: str) -> bool:
+    """A relative path inside the working copy, outside any ``.git`` directory (git never reports those)."""
+    parts = path.split("/")
+    return bool(path) and not path.startswith("/") and not any(p in ("", ".", "..", ".git") for p in parts)
 
 
 def _reportable(entry: DiffEntry, rules: IgnoreRules) -> bool:
@@ -161,41 +152,25 @@ def _diff_with_untracked_added(
             return None
 
 
-def _buffer_change(
-    repo: GitRepo,
-    convert: Converter,
-    tree: str,
-    path: str,
-    text: str,
-    old_path: str | None,
-    *,
-    known: bool,
-) -> FileChange | None:
-    """The change of an unsaved buffer against the base: git's diff between the base blob (written to a
-    scratch file) and the text on stdin (``git diff --no-index``)."""
-    base_path = old_path or path
-    base = repo.base_blob(tree, base_path)
-    if base is None and base_path != path:
-        base_path, base = path, repo.base_blob(tree, path)
-    if base is None and not known and repo.is_ignored(path):
-        return None
-    new = text.encode("utf-8")
-    if base is None:
-        return convert.added(path, new)
-    status: FileStatus = "renamed" if base_path != path else "modified"
-    renamed_from = base_path if status == "renamed" else None
-    if new == base:
-        return FileChange(path=path, status="renamed", old_path=base_path, hunks=()) if renamed_from else None
-    if max(len(new), len(base)) > convert.max_bytes or is_binary(new) or is_binary(base):
-        binary = is_binary(new) or is_binary(base)
-        return convert.whole_file(path, status, renamed_from, None, binary=binary, content=new)
-    with tempfile.NamedTemporaryFile(prefix="tandem-base-") as scratch:
-        scratch.write(base)
-        scratch.flush()
-        options = [o for o in diff_options(convert.max_bytes) if o not in ("-M", "--raw", "-z", "--no-relative")]
-        out = repo.run(*options, "--no-index", "--", scratch.name, "-", stdin=new, ok=(0, 1))
-    binary, raw = parse_patch(out)
-    if binary:
-        return convert.whole_file(path, status, renamed_from, None, binary=True, content=new)
-    hunks = convert.hunks(path, raw, new, base)
-    return FileChange(path=path, status=status, old_path=renamed_from, hunks=hunks)
+def _buffer_side(repo: GitRepo, path: str, text: str) -> NewSide:
+    """An unsaved buffer as git would read it once saved (attributes and end-of-line conversion)."""
+    content = text.encode("utf-8")
+    attrs = repo.attributes(path)
+    mode = file_mode(repo, repo.root / path)  # saving keeps the file's permissions
+    eol = _converts_eol(repo, attrs)
+    return NewSide(content, mode=mode, force_binary=attrs.get("diff") == "unset", crlf_to_lf=eol)
+
+
+def _read_as_is(repo: GitRepo, attrs: dict[str, str], content: bytes | None) -> bool:
+    """Whether git would diff the working file's bytes unchanged: no clean filter, no ident or encoding
+    conversion, and no end-of-line conversion that would apply to these bytes."""
+    if any(attrs.get(name, "unset") != "unset" for name in ("filter", "ident", "working-tree-encoding")):
+        return False
+    return not (content and b"\r\n" in content and _converts_eol(repo, attrs))
+
+
+def _converts_eol(repo: GitRepo, attrs: dict[str, str]) -> bool:
+    if attrs.get("text") == "unset" or attrs.get("eol") == "unset":
+        return False
+    configured = repo.settings.get("core.autocrlf", "false").lower() in ("true", "input", "yes", "on", "1")
+    return configured or attrs.get("text", "unset") != "unset" or "eol" in attrs

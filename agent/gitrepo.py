@@ -9,6 +9,7 @@ import os
 import subprocess
 from collections import OrderedDict
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -32,6 +33,12 @@ _PINNED_CONFIG = (
 # Variables kept from the environment: they say which config files are the user's (core.excludesFile etc.).
 _KEPT_GIT_VARIABLES = frozenset({"GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM"})
 _BASE_BLOB_CACHE = 64
+_PATH_CACHE = 4096
+CONTENT_ATTRIBUTES = ("filter", "diff", "text", "eol", "ident", "working-tree-encoding")
+"""Attributes under which git transforms or classifies a file's content before diffing it."""
+
+
+Signature = tuple[tuple[str, int, int], ...]
 
 
 class GitError(RuntimeError):
@@ -75,8 +82,15 @@ class GitRepo:
         self.env = git_environment()
         object_format = self.repo.config_reader().get_value("extensions", "objectformat", "sha1")
         self.empty_tree = EMPTY_TREES.get(str(object_format).lower(), EMPTY_TREES["sha1"])
-        self._base_blobs: OrderedDict[tuple[str, str], bytes | None] = OrderedDict()
+        self.common_dir = Path(self.repo.common_dir).resolve()
+        self._attributes: dict[str, tuple[Signature, dict[str, str]]] = {}
+        self._ignored: dict[str, tuple[Signature, bool]] = {}
+        self._base_entries: OrderedDict[tuple[str, str, int], BaseEntry | None] = OrderedDict()
         self._merge_base: tuple[tuple[str, str], str] | None = None
+        self.settings = self._read_settings()
+        """core.autocrlf, core.eol, core.attributesfile and core.filemode as git resolves them, read once."""
+        self.global_attributes = _user_file(self.settings.get("core.attributesfile"), "attributes", self.env)
+        self.global_excludes = _user_file(self.settings.get("core.excludesfile"), "ignore", self.env)
 
     def close(self) -> None:
         self.repo.close()
@@ -129,13 +143,25 @@ class GitRepo:
         return [p for p in _nul_split(out) if not p.endswith("/")]
 
     def is_ignored(self, path: str) -> bool:
-        """Whether git ignores ``path`` (a tracked file never is); works for paths not on disk yet."""
+        """Whether git ignores ``path`` (a tracked file never is); works for paths not on disk yet. Cached
+        until the index or an ignore file that can apply changes."""
+        sources = _signature(self._ignore_sources(path))
+        cached = self._ignored.get(path)
+        if cached is not None and cached[0] == sources:
+            return cached[1]
         # check-ignore refuses the literal-pathspec magic the other commands run with.
         stdin = path.encode("utf-8", "surrogateescape") + b"\0"
         proc = self.execute("check-ignore", "-q", "-z", "--stdin", stdin=stdin, env={"GIT_LITERAL_PATHSPECS": "0"})
         if proc.returncode not in (0, 1):
             raise GitError(("check-ignore",), proc.returncode, proc.stderr)
+        if len(self._ignored) >= _PATH_CACHE:
+            self._ignored.clear()
+        self._ignored[path] = (sources, proc.returncode == 0)
         return proc.returncode == 0
+
+    def _ignore_sources(self, path: str) -> list[Path]:
+        sources = [self.git_dir / "index", self.common_dir / "info" / "exclude", self.global_excludes]
+        return sources + _per_directory(self.root, path, ".gitignore")
 
     def read_blobs(self, shas: Collection[str]) -> dict[str, bytes]:
         """Contents of the given blobs, in one ``git cat-file --batch``."""
@@ -183,28 +209,110 @@ class GitRepo:
             proc.kill()
         return head
 
-    def base_blob(self, base: str, path: str) -> bytes | None:
-        """The content of ``path`` in commit (or tree) ``base``, None when it is not a file there; cached, as
-        unsaved buffers ask for the same few base files on every keystroke."""
-        key = (base, path)
-        if key in self._base_blobs:
-            self._base_blobs.move_to_end(key)
-            return self._base_blobs[key]
-        listing = self.run("ls-tree", "-z", "--full-tree", base, "--", path)
-        content: bytes | None = None
-        for entry in _nul_split(listing):
-            meta, _, name = entry.partition("\t")
-            mode, kind, sha = meta.split(" ")
+    def base_entry(self, base: str, path: str, max_bytes: int) -> BaseEntry | None:
+        """``path`` in commit (or tree) ``base``: None when it is no file there. Cached, as unsaved buffers and
+        edits ask for the same few base files again and again; content over ``max_bytes`` is not kept."""
+        key = (base, path, max_bytes)
+        if key in self._base_entries:
+            self._base_entries.move_to_end(key)
+            return self._base_entries[key]
+        listing = self.run("ls-tree", "-z", "-l", "--full-tree", base, "--", path)
+        found: BaseEntry | None = None
+        for item in _nul_split(listing):
+            meta, _, name = item.partition("\t")
+            mode, kind, sha, size = meta.split()
             if name == path and kind == "blob":
-                content = self.read_blobs([sha]).get(sha) if mode != "160000" else None
-        self._base_blobs[key] = content
-        if len(self._base_blobs) > _BASE_BLOB_CACHE:
-            self._base_blobs.popitem(last=False)
-        return content
+                content = self.read_blobs([sha]).get(sha) if int(size) <= max_bytes else None
+                found = BaseEntry(mode, sha, int(size), content)
+        self._base_entries[key] = found
+        if len(self._base_entries) > _BASE_BLOB_CACHE:
+            self._base_entries.popitem(last=False)
+        return found
+
+    # -- settings that decide whether git would transform a file before diffing it ----------------------
+
+    def attributes(self, path: str) -> dict[str, str]:
+        """The gitattributes that change how git reads ``path`` (``set``, ``unset``, ``unspecified`` or a
+        value); empty without a single attributes file that could apply, so that costs no process."""
+        sources = self._attribute_sources(path)
+        if not sources:
+            return {}
+        cached = self._attributes.get(path)
+        if cached is not None and cached[0] == sources:
+            return cached[1]
+        stdin = path.encode("utf-8", "surrogateescape") + b"\0"
+        out = self.run(
+            "check-attr", "-z", "--stdin", *CONTENT_ATTRIBUTES, stdin=stdin, env={"GIT_LITERAL_PATHSPECS": "0"}
+        )
+        fields = out.split(b"\0")
+        found = {
+            fields[i + 1].decode(): fields[i + 2].decode("utf-8", "replace")
+            for i in range(0, len(fields) - 2, 3)
+            if fields[i + 2] != b"unspecified"
+        }
+        if len(self._attributes) >= _PATH_CACHE:
+            self._attributes.clear()
+        self._attributes[path] = (sources, found)
+        return found
+
+    def _attribute_sources(self, path: str) -> tuple[tuple[str, int, int], ...]:
+        """The attribute files that can apply to ``path``, with their modification times and sizes."""
+        candidates = [self.common_dir / "info" / "attributes", self.global_attributes]
+        return _signature(candidates + _per_directory(self.root, path, ".gitattributes"))
+
+    def _read_settings(self) -> dict[str, str]:
+        proc = self.execute(
+            "config", "-z", "--get-regexp", r"^core\.(autocrlf|eol|attributesfile|excludesfile|filemode)$"
+        )
+        settings: dict[str, str] = {}
+        for item in proc.stdout.split(b"\0"):
+            name, _, value = item.decode("utf-8", "replace").partition("\n")
+            if name:
+                settings[name.lower()] = value
+        return settings
+
+
+@dataclass(frozen=True, slots=True)
+class BaseEntry:
+    """A file in the base tree: its mode, blob id, size, and content unless it is over the size limit."""
+
+    mode: str
+    sha: str
+    size: int
+    content: bytes | None
 
 
 def _pinned() -> list[str]:
     return [item for setting in _PINNED_CONFIG for item in ("-c", setting)]
+
+
+def _user_file(configured: str | None, name: str, env: Mapping[str, str]) -> Path:
+    """The user's global attributes or ignore file: configured, else ``$XDG_CONFIG_HOME/git/<name>``."""
+    if configured:
+        return Path(configured).expanduser()
+    xdg = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".config")
+    return Path(xdg) / "git" / name
+
+
+def _per_directory(root: Path, path: str, name: str) -> list[Path]:
+    """``name`` in the root and in every directory above ``path``: where per-directory git files apply."""
+    found = [root / name]
+    for part in path.split("/")[:-1]:
+        root = root / part
+        found.append(root / name)
+    return found
+
+
+def _signature(paths: list[Path]) -> Signature:
+    """The files that exist among ``paths``, with their modification times and sizes."""
+    found = []
+    for candidate in paths:
+        try:
+            st = candidate.stat()
+        except OSError:
+            continue
+        found.append((str(candidate), st.st_mtime_ns, st.st_size))
+    return tuple(found)
 
 
 def _nul_split(out: bytes) -> list[str]:

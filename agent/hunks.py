@@ -11,6 +11,22 @@ _HEADER = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 GITLINK_MODE = "160000"
 
 
+def diff_options(max_bytes: int) -> list[str]:
+    """``git diff`` as merge-ort computes it (histogram, no indent heuristic, no context, renames), printed in
+    the form this module parses whatever the user's config says; files over ``max_bytes`` count as binary."""
+    return [
+        *("-c", f"core.bigFileThreshold={max_bytes}", "diff"),
+        *("--histogram", "--no-indent-heuristic", "-U0", "--inter-hunk-context=0", "-M"),
+        *("--raw", "-p", "-z", "--no-abbrev", "--no-ext-diff", "--no-textconv", "--no-color", "--no-relative"),
+        *("--ignore-submodules=dirty", "--src-prefix=a/", "--dst-prefix=b/"),
+    ]
+
+
+def no_index_options(max_bytes: int) -> list[str]:
+    """The same diff for two files outside the index (``git diff --no-index``): patch only, no renames."""
+    return [o for o in diff_options(max_bytes) if o not in ("-M", "--raw", "-z", "--no-relative")] + ["--no-index"]
+
+
 class DiffParseError(ValueError):
     """git printed something this parser does not understand (a git version or option mismatch)."""
 
