@@ -60,4 +60,6 @@ async def list_repositories(request: web.Request) -> RepositoryList:
 async def remove_repository(request: web.Request) -> None:
     """Remove a repository from the project (maintainers and above); its activity history goes with it."""
     service = request.app[keys.SERVICES].repositories
-    await service.remove(request[keys.CALLER].user_id, request.match_info["project_id"], request.match_info["repository_id"])
+    await service.remove(
+        request[keys.CALLER].user_id, request.match_info["project_id"], request.match_info["repository_id"]
+    )
