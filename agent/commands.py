@@ -13,13 +13,11 @@ from typing import Any
 import orjson
 
 from agent import config
-from agent.account import AccountError, Api, login_with_password, login_with_token, my_projects, project_repositories
-from agent.gitrepo import GitRepo, NotARepository
 from agent.localclient import AgentError, LocalClient, agent_running, ensure_agent
-from agent.once import OnceError, report_once
-from agent.repostate import read_state
-from agent.service import AlreadyRunning, run
 from tandem.cli import CliError
+
+# Heavier modules (aiohttp, gitpython, websockets) are imported by the commands that need them: `tandem status`
+# should answer fast.
 
 
 def _dirs() -> tuple[Path, Path]:
@@ -49,6 +47,8 @@ async def _call(runtime: Path, type_: str, **fields: Any) -> dict[str, Any]:
 
 
 def cmd_login(args: argparse.Namespace) -> int:
+    from agent.account import AccountError, login_with_password, login_with_token
+
     config_dir, runtime = _dirs()
     previous = None
     try:
@@ -77,6 +77,8 @@ def cmd_login(args: argparse.Namespace) -> int:
 
 
 def cmd_agent(args: argparse.Namespace) -> int:
+    from agent.service import AlreadyRunning, run
+
     config_dir, runtime = _dirs()
     if args.once:
         return _once(config_dir, Path(args.once), as_json=args.json)
@@ -119,6 +121,8 @@ def _control(runtime: Path, action: str) -> int:
 
 
 def _once(config_dir: Path, path: Path, *, as_json: bool) -> int:
+    from agent.once import OnceError, report_once
+
     credentials = _credentials(config_dir)
     try:
         result = asyncio.run(report_once(credentials, path))
@@ -226,6 +230,10 @@ def _print_findings(findings: list[dict[str, Any]]) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from agent.account import AccountError, Api
+    from agent.gitrepo import GitRepo, NotARepository
+    from agent.repostate import read_state
+
     config_dir, runtime = _dirs()
     credentials = _credentials(config_dir)
     try:
@@ -255,18 +263,20 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _choose(api: Api, project_id: str | None, identity: str) -> tuple[dict[str, Any], bool]:
+async def _choose(api: Any, project_id: str | None, identity: str) -> tuple[dict[str, Any], bool]:
+    from agent.account import my_projects, project_repositories
+
     projects = await my_projects(api)
     if project_id is not None:
         chosen = [p for p in projects if p["id"] == project_id]
         if not chosen:
-            raise AccountError(f"{project_id} is not one of your projects")
+            raise CliError(f"{project_id} is not one of your projects")
     else:
         repos = {p["id"]: await project_repositories(api, p["id"]) for p in projects}
         chosen = [p for p in projects if any(r["url"] == identity for r in repos[p["id"]])] or projects
         if len(chosen) != 1:
             names = "; ".join(f"{p['name']} ({p['id']})" for p in chosen) or "none"
-            raise AccountError(f"choose the project with --project ID; your projects: {names}")
+            raise CliError(f"choose the project with --project ID; your projects: {names}")
     project = chosen[0]
     registered = any(r["url"] == identity for r in await project_repositories(api, project["id"]))
     return project, registered

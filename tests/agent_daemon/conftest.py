@@ -68,8 +68,10 @@ class Team:
         return str(self.client.make_url("")).rstrip("/")
 
 
-async def personal_token(client: TestClient[Any, Any], account: Account, scopes: tuple[str, ...] = ("agent", "read")) -> tuple[str, str]:
-    resp = await client.post("/api/me/tokens", json={"name": "tests", "scopes": list(scopes)}, headers=account.headers)
+async def personal_token(client: TestClient[Any, Any], account: Account) -> tuple[str, str]:
+    """A personal access token with the agent's scopes: (secret, id)."""
+    body_in = {"name": "tests", "scopes": ["agent", "read"]}
+    resp = await client.post("/api/me/tokens", json=body_in, headers=account.headers)
     body = await resp.json()
     assert resp.status == 201, body
     return str(body["token"]), str(body["id"])
@@ -134,8 +136,8 @@ class Observer:
     def __init__(self, client: LocalClient) -> None:
         self.client = client
 
-    async def until(self, condition: Callable[[], Awaitable[bool]], timeout: float = WAIT) -> None:
-        async with asyncio.timeout(timeout):
+    async def until(self, condition: Callable[[], Awaitable[bool]]) -> None:
+        async with asyncio.timeout(WAIT):
             while not await condition():
                 await self.client.events.get()
 

@@ -7,13 +7,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from backend import keys
-from backend.activity.workcopies import Workcopy as HeldWorkcopy
-from backend.conflicts.model import Participant
 from agent.compute import compute_full
 from agent.daemon import Agent
 from agent.gitrepo import GitRepo
 from agent.workcopy import Workcopy
+from backend import keys
+from backend.activity.workcopies import Workcopy as HeldWorkcopy
+from backend.conflicts.model import Participant
 from tandem.protocol import FileChange
 from tests.agent.sandbox import Sandbox
 from tests.agent_daemon.conftest import MAIN_PY, Observer, Team, clone_of, team_with_repo
@@ -24,7 +24,8 @@ Observe = Callable[[Agent], Awaitable[Observer]]
 
 def held(team: Team, agent: Agent, workcopy: Workcopy) -> HeldWorkcopy | None:
     participant = Participant(agent.user_id, workcopy.id)
-    return team.client.app[keys.HUB].activity.workcopies.get(participant)
+    found: HeldWorkcopy | None = team.client.app[keys.HUB].activity.workcopies.get(participant)
+    return found
 
 
 async def expected(workcopy: Workcopy) -> tuple[dict[str, FileChange], tuple[str, str, str]]:
@@ -42,7 +43,7 @@ async def expected(workcopy: Workcopy) -> tuple[dict[str, FileChange], tuple[str
 
 async def in_sync(team: Team, agent: Agent, workcopy: Workcopy, observer: Observer) -> HeldWorkcopy:
     """Wait until the backend holds exactly what git says the working copy changed, at the same commit."""
-    state: dict[str, Any] = {}
+    state: dict[str, HeldWorkcopy | None] = {}
 
     async def matches() -> bool:
         view = held(team, agent, workcopy)
@@ -58,7 +59,10 @@ async def in_sync(team: Team, agent: Agent, workcopy: Workcopy, observer: Observ
     return view
 
 
-async def setup(team_client: Any, start_agent: StartAgent, observe: Observe, tmp_path: Path, origin: Path) -> tuple[Team, Agent, Workcopy, Sandbox, Observer]:
+async def setup(
+    team_client: Any, start_agent: StartAgent, observe: Observe, tmp_path: Path, origin: Path
+) -> tuple[Team, Agent, Workcopy, Sandbox, Observer]:
+    """Alice's agent watching her clone of the registered repository, reported and ready."""
     team = await team_with_repo(team_client, 1)
     box = clone_of(origin, tmp_path / "alice")
     agent = await start_agent(team, 0, box.root)
