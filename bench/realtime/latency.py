@@ -1,0 +1,205 @@
+"""Benchmark 1: edit-to-finding latency, idle and under 200 developers' load, beside a relay's forwarding floor."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import orjson
+
+from bench.realtime import wire
+from bench.realtime.edits import change, hunk, snapshot
+from bench.realtime.procs import Proc, Stack
+from bench.realtime.stats import Row, check, percentile
+from bench.realtime.team import make_teams
+from bench.realtime.workers import Pool, split
+
+WAIT = 10.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    samples: int
+    warmup: int
+    interval: float
+    """Seconds between one probe's end and the next one's start."""
+    teams: int = 20
+    team_size: int = 10
+    rate: float = 2.0
+    """Updates a second per background developer."""
+    settle: float = 3.0
+    """Seconds the background load runs before the probes start."""
+
+
+FULL = Plan(samples=1000, warmup=30, interval=0.004)
+QUICK = Plan(samples=150, warmup=10, interval=0.004, settle=1.5)
+
+
+class Waiter:
+    """Hands the arrival time of the next event that matches to whoever waits for it."""
+
+    def __init__(self) -> None:
+        self.want: tuple[str, str] | None = None
+        self.future: asyncio.Future[float] | None = None
+
+    def expect(self, kind: str, change_kind: str = "") -> asyncio.Future[float]:
+        self.want = (kind, change_kind)
+        self.future = asyncio.get_running_loop().create_future()
+        return self.future
+
+    def __call__(self, frame: dict[str, Any], arrived: float) -> None:
+        if self.want is None or self.future is None or self.future.done():
+            return
+        kind, change_kind = self.want
+        if frame.get("type") == kind and (not change_kind or frame.get("change") == change_kind):
+            self.future.set_result(arrived)
+
+
+class HubProbe:
+    """A edits lines B is editing: the time until B's editor hears of the finding; then A reverts."""
+
+    def __init__(self, a_url: str, b_url: str, tokens: tuple[str, str], repository_id: str) -> None:
+        self.urls, self.tokens, self.repository_id = (a_url, b_url), tokens, repository_id
+        self.waiter = Waiter()
+        self.seq = 1
+
+    async def open(self, session: aiohttp.ClientSession) -> None:
+        self.a = await wire.connect(session, self.urls[0], self.tokens[0])
+        self.b = await wire.connect(session, self.urls[1], self.tokens[1], on_event=self.waiter)
+        edit = change("x.py", hunk(40, 6, "bob"))
+        await self.b.call("activity.snapshot", **snapshot(self.repository_id, [edit], seq=self.seq))
+        await self.a.call("activity.snapshot", **snapshot(self.repository_id, seq=self.seq))
+
+    async def once(self) -> float:
+        self.seq += 1
+        opened = self.waiter.expect("finding", "opened")
+        started = time.perf_counter()
+        edit = change("x.py", hunk(42, 3, f"a{self.seq}"))
+        await self.a.send("activity.update", workcopy="wc", seq=self.seq, changed=[edit])
+        arrived = await asyncio.wait_for(opened, WAIT)
+        self.seq += 1
+        resolved = self.waiter.expect("finding", "resolved")
+        await self.a.send("activity.update", workcopy="wc", seq=self.seq, removed=["x.py"])
+        await asyncio.wait_for(resolved, WAIT)
+        return (arrived - started) * 1000
+
+    async def close(self) -> None:
+        await self.a.close()
+        await self.b.close()
+
+
+class RelayProbe:
+    """The same exchange through the relay: A's frame (as large as the update) forwarded to B."""
+
+    def __init__(self, a_url: str, b_url: str) -> None:
+        self.urls = (a_url, b_url)
+        self.waiter = Waiter()
+        self.n = 0
+        edit = change("x.py", hunk(42, 3, "a" * 16))
+        self.frame = {"type": "activity.update", "workcopy": "wc", "seq": 2, "changed": [edit]}
+
+    async def open(self, session: aiohttp.ClientSession) -> None:
+        self.a = await wire.connect(session, self.urls[0], hello=False)
+        self.b = await wire.connect(session, self.urls[1], hello=False, on_event=self.waiter)
+
+    async def once(self) -> float:
+        self.n += 1
+        arrival = self.waiter.expect("activity.update")
+        started = time.perf_counter()
+        await self.a.ws.send_bytes(orjson.dumps({"id": self.n, **self.frame}))
+        arrived = await asyncio.wait_for(arrival, WAIT)
+        return (arrived - started) * 1000
+
+    async def close(self) -> None:
+        await self.a.close()
+        await self.b.close()
+
+
+async def interleave(probes: list[HubProbe | RelayProbe], plan: Plan) -> list[list[float]]:
+    """Alternate the probes, so the relay's floor and the hub see the same moments of a noisy machine."""
+    samples: list[list[float]] = [[] for _ in probes]
+    async with wire.session() as session:
+        for probe in probes:
+            await probe.open(session)
+        for n in range(plan.warmup + plan.samples):
+            for probe, out in zip(probes, samples, strict=True):
+                value = await probe.once()
+                if n >= plan.warmup:
+                    out.append(value)
+                await asyncio.sleep(plan.interval)
+        for probe in probes:
+            await probe.close()
+    return samples
+
+
+async def _background(servers: list[Proc], teams: list[Any], plan: Plan) -> Pool:
+    clients = [
+        {"url": servers[n % len(servers)].ws_url + "/api/ws", "token": m.token, "repository_id": t.repository_id}
+        for t in teams
+        for n, m in enumerate(t.members)
+    ]
+    pool = Pool([{"clients": part, "seed": n + 1} for n, part in enumerate(split(clients, 2))])
+    await pool.call("connect", {"snapshot": True})
+    await pool.call("pace", {"rate": plan.rate})
+    return pool
+
+
+async def run(stack: Stack, *, scale_out: bool, quick: bool) -> list[Row]:
+    plan = QUICK if quick else FULL
+    processes = 2 if scale_out else 1
+    mode = "scale-out" if scale_out else "embedded"
+    print(f"latency [{mode}]: set-up", flush=True)
+    relays = await stack.relay(processes=processes, redis=scale_out)
+    deployment = await stack.tandem(scale_out=scale_out, processes=processes, name=f"latency-{mode}")
+    servers = deployment.servers
+    probe_team, *teams = await make_teams(servers[0].url, [2] + [plan.team_size] * plan.teams, prefix="lat")
+    a, b = probe_team.members
+
+    def probes() -> list[HubProbe | RelayProbe]:
+        hub = HubProbe(
+            servers[0].ws_url + "/api/ws", servers[-1].ws_url + "/api/ws", (a.token, b.token), probe_team.repository_id
+        )
+        room = f"/ws?room=probe-{uuid.uuid4().hex}"
+        return [hub, RelayProbe(relays[0].ws_url + room, relays[-1].ws_url + room)]
+
+    print(f"latency [{mode}]: idle", flush=True)
+    idle, floor = await interleave(probes(), plan)
+
+    print(f"latency [{mode}]: under load", flush=True)
+    pool = await _background(servers, teams, plan)
+    try:
+        await asyncio.sleep(plan.settle)
+        before, started, cpu = await pool.total(), time.perf_counter(), sum(s.cpu() for s in servers)
+        loaded, floor_loaded = await interleave(probes(), plan)
+        after, elapsed = await pool.total(), time.perf_counter() - started
+        cpu = sum(s.cpu() for s in servers) - cpu
+    finally:
+        await pool.close()
+    for proc in [*servers, *relays]:
+        stack.stop(proc)
+
+    developers = plan.teams * plan.team_size
+    rate = (after["replies"] - before["replies"]) / elapsed
+    events = (after["events"] - before["events"]) / elapsed
+    load_note = f"{developers} devs: {rate:,.0f} updates/s, {events:,.0f} events/s, server CPU {cpu / elapsed:.0%}"
+    if after["errors"]:
+        load_note += f", {after['errors']} errors"
+    print(f"latency [{mode}]: {load_note}", flush=True)
+    f50, f99 = percentile(floor, 50), percentile(floor, 99)
+    i50, i99 = percentile(idle, 50), percentile(idle, 99)
+    l50, l99 = percentile(loaded, 50), percentile(loaded, 99)
+    m50, m99 = percentile(floor_loaded, 50), percentile(floor_loaded, 99)
+    bench = "1 edit-to-finding"
+    return [
+        Row(bench, mode, "p50 idle", i50, "ms", f50),
+        Row(bench, mode, "p99 idle", i99, "ms", f99),
+        Row(bench, mode, "p50 under load", l50, "ms", f50, "< 2x floor", check(l50 / f50, lambda r: r < 2)),
+        Row(bench, mode, "p99 under load", l99, "ms", f99, "< 3x floor", check(l99 / f99, lambda r: r < 3)),
+        Row(bench, mode, "p99 load / p99 idle", l99 / i99, "x", None, "≤ 1.5x", check(l99 / i99, lambda r: r <= 1.5)),
+        Row(bench, mode, "relay p50 / p99 beside the load", m50, "ms", note=f"p99 {m99:.2f} ms"),
+        Row(bench, mode, "background load", rate, "updates/s", note=load_note),
+    ]
