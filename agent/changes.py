@@ -60,11 +60,13 @@ def working_copy_changes(
     by_path = {e.path: e for e in entries}
     untracked_set = set(untracked)
     changes = {c.path: c for c in convert.entries([e for e in entries if e.path not in buffers])}
+    undiffable = repo.undiffable([p for p in untracked if p not in buffers])
     for path in untracked:
         if path not in buffers:
             content = read_working_file(repo.root / path, max_bytes)
             if content is not None:
-                changes[path] = convert.added(path, content, repo.root / path)
+                source = repo.root / path
+                changes[path] = convert.added(path, content, source, force_binary=path in undiffable)
     for path, text in buffers.items():
         entry = by_path.get(path)
         side = _buffer_side(repo, path, text)
@@ -97,12 +99,11 @@ def file_change(
     convert = Converter(repo, key, max_bytes, symbols, hunk_text)
     if buffer is not None:
         return content_change(repo, convert, tree, path, _buffer_side(repo, path, buffer), old_path=old_path)
-    if old_path is None or old_path == path:
-        side = working_side(repo, path, max_bytes)
-        attrs = repo.attributes(path)
-        if _read_as_is(repo, attrs, side.content):
-            side = replace(side, force_binary=attrs.get("diff") == "unset")
-            return content_change(repo, convert, tree, path, side)
+    side = working_side(repo, path, max_bytes)
+    attrs = repo.attributes(path)
+    undiffable = attrs.get("diff") == "unset"
+    if (old_path is None or old_path == path) and _read_as_is(repo, attrs, side.content):
+        return content_change(repo, convert, tree, path, replace(side, force_binary=undiffable))
     # A rename to confirm, or content git transforms before diffing: ask git about the paths themselves.
     pathspec = [path] if old_path is None or old_path == path else [old_path, path]
     entries = parse_diff(repo.run(*diff_options(max_bytes), tree, "--", *pathspec))
@@ -111,7 +112,9 @@ def file_change(
     if on_disk and (entry is None or entry.status == "D") and repo.untracked([path]):
         if entry is None and len(pathspec) == 1:
             content = read_working_file(repo.root / path, max_bytes)
-            return None if content is None else convert.added(path, content, repo.root / path)
+            if content is None:
+                return None
+            return convert.added(path, content, repo.root / path, force_binary=undiffable)
         # Untracked, yet it may pair with old_path or still be in the base: ask git with it added.
         paired = _diff_with_untracked_added(repo, tree, [path], pathspec, max_bytes)
         entry = next((e for e in paired or [] if e.path == path), entry)

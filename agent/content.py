@@ -61,7 +61,7 @@ def content_change(
     ignored = not known and repo.is_ignored(path)
     if entry is None or ignored:
         if not ignored:
-            return convert.added(path, new.content, new.source)
+            return convert.added(path, new.content, new.source, force_binary=new.force_binary)
         return _deleted(repo, convert, path, entry) if entry is not None and base_path == path else None
     content = new.content
     if new.crlf_to_lf and entry.content is not None and b"\r" not in entry.content:

@@ -60,10 +60,10 @@ class Converter:
                 out.append(FileChange(path=e.path, status=status, old_path=old_path, hunks=hunks))
         return out
 
-    def added(self, path: str, content: bytes, source: Path | None = None) -> FileChange:
+    def added(self, path: str, content: bytes, source: Path | None = None, *, force_binary: bool = False) -> FileChange:
         """An untracked file (read from ``source``, of which ``content`` may be only the head) or a buffer
         with no base: one hunk over the whole content, or a whole-file change when binary or too large."""
-        binary = is_binary(content)
+        binary = is_binary(content) or (force_binary and len(content) <= self.max_bytes)
         if binary or len(content) > self.max_bytes:
             return self.whole_file(path, "added", None, source, binary=binary, content=content)
         hunk = added_file_hunk(content)

@@ -255,6 +255,21 @@ class GitRepo:
         self._attributes[path] = (sources, found)
         return found
 
+    def undiffable(self, paths: Sequence[str]) -> set[str]:
+        """Those of ``paths`` that gitattributes mark ``-diff`` (``binary``): one ``git check-attr``, none at
+        all when no attributes file can apply to any of them."""
+        folders = {p.rpartition("/")[0] for p in paths}
+        if not paths or not any(self._attribute_sources(f + "/x" if f else "x") for f in folders):
+            return set()
+        stdin = b"".join(p.encode("utf-8", "surrogateescape") + b"\0" for p in paths)
+        out = self.run("check-attr", "-z", "--stdin", "diff", stdin=stdin, env={"GIT_LITERAL_PATHSPECS": "0"})
+        fields = out.split(b"\0")
+        return {
+            fields[i].decode("utf-8", "surrogateescape")
+            for i in range(0, len(fields) - 2, 3)
+            if fields[i + 2] == b"unset"
+        }
+
     def _attribute_sources(self, path: str) -> tuple[tuple[str, int, int], ...]:
         """The attribute files that can apply to ``path``, with their modification times and sizes."""
         candidates = [self.common_dir / "info" / "attributes", self.global_attributes]

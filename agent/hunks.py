@@ -9,6 +9,7 @@ from tandem.hunkhash import split_lines
 
 _HEADER = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 GITLINK_MODE = "160000"
+_NEEDS_QUOTES = re.compile(rb'[\x00-\x1f"\\\x7f]')
 
 
 def diff_options(max_bytes: int) -> list[str]:
@@ -170,7 +171,7 @@ def _diff_git_line(old: str, new: str) -> bytes:
 def _quoted(name: str) -> bytes:
     """git's quote_c_style with core.quotePath=false: only '"', '\\' and control characters force quotes."""
     raw = name.encode("utf-8", "surrogateescape")
-    if not any(byte < 0x20 or byte in (0x22, 0x5C, 0x7F) for byte in raw):
+    if not _NEEDS_QUOTES.search(raw):
         return raw
     escapes = {0x07: b"\\a", 0x08: b"\\b", 0x09: b"\\t", 0x0A: b"\\n", 0x0B: b"\\v", 0x0C: b"\\f", 0x0D: b"\\r"}
     out = bytearray(b'"')

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from agent.changes import file_change, working_copy_changes
 from agent.gitrepo import GitRepo
 from agent.repostate import read_state
+from tandem.hunkhash import content_hash
 from tandem.protocol import FileChange
 from tests.agent.conftest import KEY
 from tests.agent.sandbox import Sandbox
@@ -27,6 +28,10 @@ def every_route(box: Sandbox, repo: GitRepo, path: str) -> FileChange | None:
         if "\udc80" not in text:
             assert file_change(repo, base, path, key=KEY, buffer=text) == whole
     return whole
+
+
+def every_hash(content: bytes) -> str:
+    return content_hash(KEY, [content], binary=True)
 
 
 def publish(box: Sandbox, message: str) -> None:
@@ -119,3 +124,17 @@ def test_cached_answers_follow_their_files(work: Sandbox, open_repo: Open) -> No
     assert repo.attributes("sub/a.dat") == {"diff": "custom"}
     work.write(".gitattributes", "*.dat diff\n")
     assert repo.attributes("a.dat") == {"diff": "set"}
+
+
+def test_untracked_files_marked_binary(work: Sandbox, open_repo: Open) -> None:
+    work.write(".gitattributes", "*.dat -diff\n")
+    publish(work, "attributes")
+    work.write("data/new.dat", "looks\nlike text\n")
+    work.write("data/new.txt", "is\ntext\n")
+    repo = open_repo(work)
+    assert every_route(work, repo, "data/new.dat") == FileChange(
+        path="data/new.dat", status="added", binary=True, hunks=None, content_hash=every_hash(b"looks\nlike text\n")
+    )
+    text = every_route(work, repo, "data/new.txt")
+    assert text is not None
+    assert not text.binary

@@ -9,7 +9,7 @@ import pytest
 
 from agent.gitrepo import GitRepo, NotARepository
 from agent.repostate import read_state
-from tests.agent.sandbox import Sandbox, clone
+from tests.agent.sandbox import Sandbox, clone, init_repo
 
 Open = Callable[[Sandbox], GitRepo]
 
@@ -77,8 +77,6 @@ def test_no_remote_master_branch(local: Sandbox, open_repo: Open) -> None:
 
 
 def test_no_remote_no_main_uses_the_current_branch(tmp_path: Path, open_repo: Open) -> None:
-    from tests.agent.sandbox import init_repo
-
     box = init_repo(tmp_path / "trunk", branch="trunk")
     box.write("a.txt", "a\n")
     head = box.commit("first")
