@@ -159,6 +159,16 @@ class FindingSnooze(Command):
     minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
 
 
+class MentionSend(Command):
+    """Send a teammate a short message, e.g. about a finding you share ("message the teammate")."""
+
+    type: Literal["mention.send"]
+    user_id: str = Field(min_length=1, max_length=64)
+    text: str = Field(min_length=1, max_length=2000)
+    project_id: ProjectId
+    finding_id: str | None = Field(default=None, max_length=64)
+
+
 AnyCommand = Annotated[
     Hello
     | Ping
@@ -170,7 +180,8 @@ AnyCommand = Annotated[
     | WorkcopyClose
     | PresenceSet
     | FindingDismiss
-    | FindingSnooze,
+    | FindingSnooze
+    | MentionSend,
     Field(discriminator="type"),
 ]
 

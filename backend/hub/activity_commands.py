@@ -13,7 +13,7 @@ from backend.errors import Invalid, NotFound
 from backend.events import publish, user_channel
 from backend.hub.commands import CommandRegistry, Result
 from backend.hub.connection import Connection
-from backend.store.models import FindingMute
+from backend.store.models import FindingMute, User
 from tandem.protocol import (
     ActivitySnapshot,
     ActivityUpdate,
@@ -21,6 +21,7 @@ from tandem.protocol import (
     FindingDismiss,
     FindingSnooze,
     Focus,
+    MentionSend,
     ResolveRepository,
     WorkcopyClose,
 )
@@ -174,6 +175,30 @@ async def snooze(conn: Connection, msg: FindingSnooze) -> Result:
     return {"until": until.isoformat()}
 
 
+async def mention(conn: Connection, msg: MentionSend) -> Result:
+    """Deliver a message to a teammate: both must be members of the project."""
+    services = conn.hub.services
+    async with services.projects.store.session() as session:
+        await services.projects.authorize(session, msg.project_id, conn.user_id, Action.VIEW_PROJECT)
+        try:
+            await services.projects.authorize(session, msg.project_id, msg.user_id, Action.VIEW_PROJECT)
+        except NotFound as err:
+            raise NotFound("that person is not a member of this project") from err
+        sender = await session.get(User, conn.user_id)
+    await publish(
+        conn.hub.bus,
+        user_channel(msg.user_id),
+        "mention",
+        from_user_id=conn.user_id,
+        from_name=sender.name if sender is not None else "",
+        project_id=msg.project_id,
+        finding_id=msg.finding_id,
+        text=msg.text,
+        at=time.time(),
+    )
+    return None
+
+
 def register(commands: CommandRegistry) -> None:
     commands.register(ResolveRepository, resolve)
     commands.register(ActivitySnapshot, snapshot)
@@ -181,3 +206,4 @@ def register(commands: CommandRegistry) -> None:
     commands.register(WorkcopyClose, close)
     commands.register(FindingDismiss, dismiss)
     commands.register(FindingSnooze, snooze)
+    commands.register(MentionSend, mention)

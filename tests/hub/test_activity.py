@@ -239,3 +239,16 @@ async def test_diff_text_is_shared_only_by_members_who_opted_in(client: TestClie
         for f in wc.files.values()
         for h in f.hunks or ()
     )
+
+
+async def test_mention_reaches_a_teammate_only(client: TestClient[Any, Any], connect: Connect) -> None:
+    project_id, (alice, bob) = await make_team(client)
+    stranger = await signup(client)
+    a = await connect(client, alice)
+    b = await connect(client, bob)
+    await a.call("mention.send", user_id=bob.user_id, project_id=project_id, text="I'm on login() too")
+    event = await b.event(lambda e: e["type"] == "mention")
+    assert event["from_user_id"] == alice.user_id
+    assert event["text"] == "I'm on login() too"
+    reply = await a.request("mention.send", user_id=stranger.user_id, project_id=project_id, text="hi")
+    assert reply["error"]["code"] == "not_found"
