@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import logging
 import socket
+import time
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -95,9 +96,12 @@ class Workcopy:
 
     async def start(self) -> None:
         """Install the watches (an edit after this returns is seen) and start the worker."""
+        started = time.perf_counter()
         common, excludes = await asyncio.to_thread(_git_locations, self.repo)
         self.watcher = Watcher(WatchFilter(self.root, self.repo.git_dir, common, excludes), self.on_batch)
         await self.watcher.start()
+        elapsed = round(time.perf_counter() - started, 4)
+        log.info("watching %s", self.root, extra={"watch_setup_s": elapsed})
         self._task = asyncio.create_task(self._run(), name=f"workcopy {self.root}")
 
     async def close(self) -> None:
@@ -204,7 +208,10 @@ class Workcopy:
         buffers = {p: text for p, (text, _v) in self.buffers.items()}
         versions = {p: v for p, (_t, v) in self.buffers.items()}
         if full or self.needs_snapshot:
+            started = time.perf_counter()
             computed = await asyncio.to_thread(compute.compute_full, self.repo, self.key, buffers)
+            elapsed = round(time.perf_counter() - started, 4)
+            log.info("computed %s whole", self.root, extra={"scan_s": elapsed, "files": len(computed.changes)})
         else:
             view = dict(self.view)
             computed = await asyncio.to_thread(
