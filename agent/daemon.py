@@ -21,6 +21,9 @@ from tandem.protocol import (
     ConnectionInfo,
     ConnectionNotification,
     FindingsNotification,
+    MemberInfo,
+    MembersResult,
+    MentionNotification,
     PresenceNotification,
     StatusResult,
     WorkcopyNotification,
@@ -221,6 +224,17 @@ class Agent:
             project_id = self.book.update_presence(event)
             if project_id is not None:
                 self._notify_presence(project_id)
+        elif kind == "mention" and self.server is not None:
+            self.server.broadcast(
+                MentionNotification(
+                    from_user_id=str(event.get("from_user_id", "")),
+                    from_name=str(event.get("from_name") or ""),
+                    project_id=str(event.get("project_id") or ""),
+                    finding_id=str(event["finding_id"]) if event.get("finding_id") else None,
+                    text=str(event.get("text") or ""),
+                    at=float(event.get("at") or 0.0),
+                )
+            )
         elif kind in ("member.left", "project.deleted") and event.get("user_id") in (None, self.user_id):
             for workcopy in self.workcopies.values():
                 if workcopy.resolved.get("project_id") == event.get("project_id"):
@@ -247,6 +261,27 @@ class Agent:
         if self.server is not None:
             entries = tuple(self.book.teammates(project_id, self.user_id))
             self.server.broadcast(PresenceNotification(project_id=project_id, presence=entries))
+
+    async def mention(self, user_id: str, project_id: str, text: str, finding_id: str | None) -> None:
+        """Send a teammate a message through the hub (raises ``Offline`` or ``RemoteError``)."""
+        if self._uplink is None:
+            raise Offline("not signed in")
+        fields = {"user_id": user_id, "project_id": project_id, "text": text, "finding_id": finding_id}
+        await self._uplink.request("mention.send", **fields)
+
+    async def members(self, project_id: str) -> MembersResult:
+        """A project's members with their names, from the backend's HTTP API (raises ``AccountError``)."""
+        from agent.account import AccountError, Api
+
+        if self.credentials is None:
+            raise AccountError("not signed in: run `tandem login`")
+        body = await Api(self.credentials.server, self.credentials.token).call(
+            "GET", f"/api/projects/{project_id}/members"
+        )
+        items = tuple(
+            MemberInfo.model_validate({k: m.get(k, "") for k in ("user_id", "name", "email")}) for m in body["items"]
+        )
+        return MembersResult(project_id=project_id, items=items)
 
     # -- what clients see -----------------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tandem.protocol import LineSpan, LocalFinding, LocalRegion, PresenceInfo, SideSpans, Teammate
+from tandem.protocol import LineSpan, LocalFinding, LocalRegion, PresenceInfo, SharedHunk, SideSpans, Teammate
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,15 @@ def _span(raw: Any) -> LineSpan:
 
 def _side(raw: Mapping[str, Any]) -> SideSpans:
     return SideSpans(base=_span(raw.get("base")), new=_span(raw.get("new")))
+
+
+def _diff(raw: Any) -> tuple[SharedHunk, ...]:
+    hunks = raw if isinstance(raw, list) else []
+    return tuple(
+        SharedHunk(base=_span(h.get("base")), new=_span(h.get("new")), text=str(h.get("text") or ""))
+        for h in hunks
+        if isinstance(h, dict)
+    )
 
 
 def local_finding(finding: Mapping[str, Any], view: LocalView) -> LocalFinding | None:
@@ -68,6 +77,7 @@ def local_finding(finding: Mapping[str, Any], view: LocalView) -> LocalFinding |
             user_id=str(theirs.get("user_id", "")),
             workcopy=str(theirs.get("workcopy", "")),
             branch=str(theirs.get("branch", "")),
+            diff=_diff(theirs.get("diff")),
         ),
         regions=regions,
         symbols=tuple(finding.get("symbols") or ()),

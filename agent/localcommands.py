@@ -6,7 +6,9 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agent.account import AccountError
 from agent.localserver import Handler, LocalConnection, LocalError, Result
+from agent.uplink import Offline, RemoteError
 from agent.workcopy import Workcopy
 from tandem.protocol import (
     LOCAL_PROTOCOL_VERSION,
@@ -17,6 +19,8 @@ from tandem.protocol import (
     LocalFindings,
     LocalFocus,
     LocalHello,
+    LocalMembers,
+    LocalMention,
     LocalPause,
     LocalReconnect,
     LocalResume,
@@ -118,6 +122,21 @@ def handlers(agent: Agent) -> dict[type[Command], Handler]:
         asyncio.get_running_loop().call_soon(agent.stopped.set)
         return {"stopping": True}
 
+    async def mention(_conn: LocalConnection, msg: LocalMention) -> Result:
+        try:
+            await agent.mention(msg.user_id, msg.project_id, msg.text, msg.finding_id)
+        except Offline as err:
+            raise LocalError("offline", str(err)) from err
+        except RemoteError as err:
+            raise LocalError(err.code, err.message) from err
+        return None
+
+    async def members(_conn: LocalConnection, msg: LocalMembers) -> Result:
+        try:
+            return await agent.members(msg.project_id)
+        except AccountError as err:
+            raise LocalError("unavailable", str(err)) from err
+
     table: dict[type[Command], Handler] = {
         LocalHello: hello,
         WorkcopyAdd: workcopy_add,
@@ -133,5 +152,7 @@ def handlers(agent: Agent) -> dict[type[Command], Handler]:
         LocalResume: resume,
         LocalReconnect: reconnect,
         LocalStop: stop,
+        LocalMention: mention,
+        LocalMembers: members,
     }
     return table

@@ -308,6 +308,23 @@ class LocalStop(Command):
     type: Literal["stop"]
 
 
+class LocalMention(Command):
+    """Send a teammate a short message through the hub's ``mention.send`` (the editor's "message the teammate")."""
+
+    type: Literal["mention"]
+    user_id: str = Field(min_length=1, max_length=64)
+    project_id: ProjectId
+    text: str = Field(min_length=1, max_length=2000)
+    finding_id: str | None = Field(default=None, max_length=64)
+
+
+class LocalMembers(Command):
+    """A project's members with their display names (``GET /api/projects/ID/members``): ``MembersResult``."""
+
+    type: Literal["members"]
+    project_id: ProjectId
+
+
 AnyLocalCommand = Annotated[
     LocalHello
     | WorkcopyAdd
@@ -322,7 +339,9 @@ AnyLocalCommand = Annotated[
     | LocalPause
     | LocalResume
     | LocalReconnect
-    | LocalStop,
+    | LocalStop
+    | LocalMention
+    | LocalMembers,
     Field(discriminator="type"),
 ]
 
@@ -348,10 +367,20 @@ class LocalRegion(WireModel):
     symbols: tuple[str, ...] = ()
 
 
+class SharedHunk(WireModel):
+    """One hunk of a teammate who shares diffs: where it sits in their base and working copy, and its new text."""
+
+    base: LineSpan
+    new: LineSpan
+    text: str = ""
+
+
 class Teammate(WireModel):
     user_id: str
     workcopy: str
     branch: str = ""
+    diff: tuple[SharedHunk, ...] = ()
+    """Their hunks that meet the finding, when they opted in to share diffs (the finding's ``diff``)."""
 
 
 class LocalFinding(WireModel):
@@ -444,6 +473,29 @@ class PresenceNotification(WireModel):
 class ConnectionNotification(WireModel):
     type: Literal["connection"] = "connection"
     connection: ConnectionInfo
+
+
+class MemberInfo(WireModel):
+    user_id: str
+    name: str = ""
+    email: str = ""
+
+
+class MembersResult(WireModel):
+    project_id: str
+    items: tuple[MemberInfo, ...] = ()
+
+
+class MentionNotification(WireModel):
+    """A teammate sent this user a message (the hub's ``mention`` event)."""
+
+    type: Literal["mention"] = "mention"
+    from_user_id: str
+    from_name: str = ""
+    project_id: str = ""
+    finding_id: str | None = None
+    text: str = ""
+    at: float = 0.0
 
 
 class WorkcopyNotification(WireModel):
