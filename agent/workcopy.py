@@ -223,18 +223,19 @@ class Workcopy:
             self.state.branch,
         )
         self.state = computed.state
+        # Findings caused by this report arrive before its reply: they refer to these buffer versions.
+        touched = set(versions) if computed.full else set(computed.changes)
+        for path in touched:
+            if path in versions:
+                self.reported_versions[path] = versions[path]
+            else:
+                self.reported_versions.pop(path, None)
         if self.needs_snapshot or moved:
             await self._send_snapshot([c for c in computed.changes.values() if c is not None])
         else:
             changed, removed = compute.delta(self.view, computed)
             if changed or removed:
                 await self._send_update(changed, removed)
-        touched = computed.changes.keys() if not computed.full else versions.keys()
-        for path in touched:
-            if path in versions:
-                self.reported_versions[path] = versions[path]
-            else:
-                self.reported_versions.pop(path, None)
         if self.status in ("starting", "offline", "paused", "error"):
             self.set_status("ready")
         self.host.workcopy_changed(self)
