@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from agent.daemon import Agent
 from agent.localclient import AgentError
 from tests.agent_daemon.conftest import MAIN_PY, Observer, clone_of, team_with_repo
@@ -69,12 +71,9 @@ async def test_bad_requests_get_error_replies(
         ({"path": str(tmp_path / "missing")}, "not_found"),
         ({"path": str(tmp_path)}, "not_a_repository"),
     ):
-        try:
+        with pytest.raises(AgentError) as refused:
             await observer.client.call("workcopy.add", **fields)
-        except AgentError as err:
-            assert err.code == code
-        else:
-            raise AssertionError(f"{fields} was accepted")
+        assert refused.value.code == code
     writer = observer.client._writer
     assert writer is not None
     writer.write(b"not json\n")
