@@ -262,13 +262,6 @@ class Agent:
             entries = tuple(self.book.teammates(project_id, self.user_id))
             self.server.broadcast(PresenceNotification(project_id=project_id, presence=entries))
 
-    async def mention(self, user_id: str, project_id: str, text: str, finding_id: str | None) -> None:
-        """Send a teammate a message through the hub (raises ``Offline`` or ``RemoteError``)."""
-        if self._uplink is None:
-            raise Offline("not signed in")
-        fields = {"user_id": user_id, "project_id": project_id, "text": text, "finding_id": finding_id}
-        await self._uplink.request("mention.send", **fields)
-
     async def members(self, project_id: str) -> MembersResult:
         """A project's members with their names, from the backend's HTTP API (raises ``AccountError``)."""
         from agent.account import AccountError, Api

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agent.account import AccountError
 from agent.localserver import Handler, LocalConnection, LocalError, Result
@@ -16,6 +16,7 @@ from tandem.protocol import (
     BufferClose,
     BufferOpen,
     Command,
+    LocalDismiss,
     LocalFindings,
     LocalFocus,
     LocalHello,
@@ -24,6 +25,7 @@ from tandem.protocol import (
     LocalPause,
     LocalReconnect,
     LocalResume,
+    LocalSnooze,
     LocalStatus,
     LocalStop,
     LocalSubscribe,
@@ -122,14 +124,26 @@ def handlers(agent: Agent) -> dict[type[Command], Handler]:
         asyncio.get_running_loop().call_soon(agent.stopped.set)
         return {"stopping": True}
 
-    async def mention(_conn: LocalConnection, msg: LocalMention) -> Result:
+    async def hub(type_: str, **fields: Any) -> Result:
+        """Pass a command on to the backend hub as it is."""
+        uplink = agent.uplink
+        if uplink is None:
+            raise LocalError("offline", "not signed in: run `tandem login`")
         try:
-            await agent.mention(msg.user_id, msg.project_id, msg.text, msg.finding_id)
+            return await uplink.request(type_, **fields)
         except Offline as err:
             raise LocalError("offline", str(err)) from err
         except RemoteError as err:
             raise LocalError(err.code, err.message) from err
-        return None
+
+    async def mention(_conn: LocalConnection, msg: LocalMention) -> Result:
+        return await hub("mention.send", **msg.model_dump(exclude={"id", "type"}))
+
+    async def dismiss(_conn: LocalConnection, msg: LocalDismiss) -> Result:
+        return await hub("finding.dismiss", finding_id=msg.finding_id)
+
+    async def snooze(_conn: LocalConnection, msg: LocalSnooze) -> Result:
+        return await hub("finding.snooze", finding_id=msg.finding_id, minutes=msg.minutes)
 
     async def members(_conn: LocalConnection, msg: LocalMembers) -> Result:
         try:
@@ -153,6 +167,8 @@ def handlers(agent: Agent) -> dict[type[Command], Handler]:
         LocalReconnect: reconnect,
         LocalStop: stop,
         LocalMention: mention,
+        LocalDismiss: dismiss,
+        LocalSnooze: snooze,
         LocalMembers: members,
     }
     return table
