@@ -14,7 +14,7 @@ from pydantic.json_schema import models_json_schema
 
 from backend import keys
 from backend.api.models import ErrorResponse
-from backend.errors import BadRequest, Forbidden, Invalid, PayloadTooLarge, Unauthorized
+from backend.errors import BadRequest, Forbidden, Invalid, NotFound, PayloadTooLarge, Unauthorized
 
 Handler = Callable[..., Awaitable[Any]]
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -146,7 +146,30 @@ async def read_json(request: web.Request) -> Any:
         raise BadRequest(f"malformed JSON: {err}") from err
 
 
+def nul_locations(data: Any) -> list[list[str | int]]:
+    """Where strings (keys included) hold a NUL character; iterative, as JSON may nest deeper than the stack."""
+    found: list[list[str | int]] = []
+    stack: list[tuple[list[str | int], Any]] = [([], data)]
+    while stack:
+        loc, value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                found.append(loc)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if "\x00" in key:
+                    found.append([*loc, key])
+                stack.append(([*loc, key], item))
+        elif isinstance(value, list):
+            stack.extend(([*loc, index], item) for index, item in enumerate(value))
+    return found
+
+
 def parse_model(model: type[BaseModel], data: Any, *, where: str) -> BaseModel:
+    # PostgreSQL cannot store NUL in text and SQLite can: refused here, both stores answer alike.
+    if nul := nul_locations(data):
+        details = [{"loc": loc, "msg": "contains a NUL character", "type": "nul_character"} for loc in nul[:20]]
+        raise Invalid(f"invalid {where}: text cannot contain NUL characters", details=details)
     try:
         return model.model_validate(data)
     except ValidationError as err:
@@ -161,6 +184,8 @@ def _wrap(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamRes
                 raise Unauthorized("sign in first: send Authorization: Bearer <token>")
             if not caller.allows(endpoint.scope):
                 raise Forbidden(f"this token lacks the '{endpoint.scope}' scope")
+        if any("\x00" in value for value in request.match_info.values()):
+            raise NotFound("no such resource: ids never contain NUL characters")
         kwargs: dict[str, Any] = {}
         if endpoint.query is not None:
             kwargs["query"] = parse_model(endpoint.query, dict(request.query), where="query parameters")
