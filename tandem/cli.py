@@ -168,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("revision", nargs="?", help="target revision (default: head for upgrade, base for downgrade)")
     db.set_defaults(func=cmd_db)
     _add_agent_commands(sub)
+    _add_lsp_command(sub)
     return parser
 
 
@@ -219,3 +220,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     result: int = args.func(args)
     return result
+
+
+# -- the language server (lsp.main, imported only when used) ---------------------------------------------------
+
+
+def cmd_lsp(args: argparse.Namespace) -> int:
+    from lsp.main import run
+
+    run(log_level=args.log_level)
+    return 0
+
+
+def _add_lsp_command(sub: Any) -> None:
+    lsp = sub.add_parser(
+        "lsp", help="the language server (LSP over stdio) that shows teammates' overlapping edits in any editor"
+    )
+    lsp.add_argument("--stdio", action="store_true", help="speak LSP over stdin/stdout (the default and only mode)")
+    lsp.add_argument("--log-level", default="INFO", help="log level of the messages on stderr (the editor's log)")
+    lsp.set_defaults(func=cmd_lsp)
