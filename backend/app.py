@@ -13,7 +13,7 @@ from backend import keys
 from backend.activity.recorder import Recorder
 from backend.activity.service import ActivityService
 from backend.activity.states import NoStates, RedisStates, WorkcopyStates
-from backend.api import docs, events_views, health, middleware
+from backend.api import dashboard, docs, events_views, health, middleware
 from backend.api.registry import Api
 from backend.bus.memory import MemoryBus
 from backend.bus.redis import RedisBus
@@ -65,6 +65,7 @@ def create_app(settings: Settings, *, migrate: bool | None = None) -> web.Applic
     api.register(app)
     app[keys.OPENAPI] = api.openapi()
     docs.register(app)
+    dashboard.register(app)
     hub_views.register(app)
     events_views.register(app)
     should_migrate = settings.embedded if migrate is None else migrate
