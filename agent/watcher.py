@@ -25,8 +25,9 @@ DEBOUNCE_MS = 50
 """Longest time watchfiles groups events before handing them over."""
 STEP_MS = 20
 """A batch is handed over once no new event came for this long: a lone save leaves in 20-40 ms."""
-GIT_TRIGGERS = frozenset({"HEAD", "index", "packed-refs", "info/exclude"})
-"""Files in the git directory whose change means a commit, checkout, pull, rebase, stage or new excludes."""
+GIT_TRIGGERS = frozenset({"HEAD", "index", "packed-refs", "info/exclude", "index.lock", "HEAD.lock"})
+"""Files in the git directory whose change means a commit, checkout, pull, rebase, stage or new excludes. The
+locks announce an operation in progress: the working files it rewrites then wait for it to finish."""
 
 
 @dataclass(slots=True)

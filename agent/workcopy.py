@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 BURST = 200
 """More paths than this in one batch: one whole-copy computation (cheaper, and one message)."""
-SETTLE = 0.15
+SETTLE = 0.25
 """Quiet time awaited after a burst or a git operation before computing."""
 SETTLE_MAX = 5.0
 FOCUS_DELAY = 0.3
