@@ -10,8 +10,6 @@ import pytest
 from agent.gitrepo import GitRepo
 from tests.agent.sandbox import Sandbox, bare_origin, clone, init_repo
 
-KEY = b"project-key-for-tests"
-
 
 @pytest.fixture(autouse=True)
 def isolated_git_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -7,6 +7,9 @@ from pathlib import Path
 
 from agent.gitrepo import git_environment
 
+KEY = b"project-key-for-tests"
+"""The project key the tests hash with."""
+
 
 class Sandbox:
     """A working copy driven by the git command line, as a developer would drive it."""

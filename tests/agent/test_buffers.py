@@ -9,8 +9,7 @@ import pytest
 from agent.changes import file_change, working_copy_changes
 from agent.gitrepo import GitRepo
 from agent.repostate import read_state
-from tests.agent.conftest import KEY
-from tests.agent.sandbox import Sandbox
+from tests.agent.sandbox import KEY, Sandbox
 
 Open = Callable[[Sandbox], GitRepo]
 

@@ -12,8 +12,7 @@ from agent.gitrepo import GitRepo
 from agent.repostate import read_state
 from tandem.hunkhash import content_hash, hunk_hash, text_hash
 from tandem.protocol import FileChange, Hunk
-from tests.agent.conftest import KEY
-from tests.agent.sandbox import Sandbox, clone
+from tests.agent.sandbox import KEY, Sandbox, clone
 
 Open = Callable[[Sandbox], GitRepo]
 

@@ -11,8 +11,7 @@ from agent.gitrepo import GitRepo
 from agent.repostate import read_state
 from tandem.hunkhash import content_hash
 from tandem.protocol import FileChange
-from tests.agent.conftest import KEY
-from tests.agent.sandbox import Sandbox
+from tests.agent.sandbox import KEY, Sandbox
 
 Open = Callable[[Sandbox], GitRepo]
 
