@@ -1,0 +1,41 @@
+// The seam: the little of VS Code and of the language client that the extension uses, as interfaces to fake.
+
+import type { Presence, ServerSettings, Status } from "./protocol";
+import type { PickItem, StatusView } from "./presence";
+import type { ConfigReader, Launch } from "./settings";
+
+export interface Disposable {
+  dispose(): void;
+}
+
+export interface Log {
+  info(message: string): void;
+  error(message: string): void;
+  show(): void;
+}
+
+export interface Host {
+  log: Log;
+  /** Reads the `tandem` configuration section. */
+  config: ConfigReader;
+  onConfigChange(listener: (affectsTandem: boolean) => void): Disposable;
+  registerCommand(id: string, run: () => unknown): Disposable;
+  showStatus(view: StatusView): void;
+  pick(items: PickItem[], placeholder: string): Promise<PickItem | undefined>;
+  /** Runs a program in a terminal the user sees (no shell in between, so nothing to quote). */
+  runInTerminal(name: string, argv: string[]): void;
+  openExternal(url: string): Promise<void>;
+  showError(message: string): void;
+}
+
+/** A running `tandem lsp`, as the extension talks to it. */
+export interface Client {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  onPresence(listener: (presence: Presence) => void): Disposable;
+  status(): Promise<Status>;
+  executeCommand(command: string, args?: unknown[]): Promise<unknown>;
+  changeSettings(settings: { tandem: ServerSettings }): Promise<void>;
+}
+
+export type ClientFactory = (launch: Launch, initializationOptions: { tandem: ServerSettings }) => Client;
