@@ -36,6 +36,7 @@ BURST = 200
 SETTLE = 0.25
 """Quiet time awaited after a burst or a git operation before computing."""
 SETTLE_MAX = 5.0
+LOCK_MAX = 120.0
 FOCUS_DELAY = 0.3
 """Focus moves are forwarded at most this often (they ride along with updates anyway)."""
 FRAME_MARGIN = 4096
@@ -174,16 +175,23 @@ class Workcopy:
                 await self._guarded(self._report(paths, full=resync or len(paths) > BURST))
 
     async def _settle(self) -> None:
-        """Wait until events stop (and git let go of its index lock), at most ``SETTLE_MAX`` seconds."""
+        """Wait until events stop for ``SETTLE`` seconds and git let go of its locks: at most ``SETTLE_MAX``
+        seconds of a burst, or ``LOCK_MAX`` of a git operation (a stale lock must not silence us for good)."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + SETTLE_MAX
-        while loop.time() < deadline:
+        started = loop.time()
+        while loop.time() - started < LOCK_MAX:
             self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), SETTLE)
             except TimeoutError:
-                if not (self.repo.git_dir / "index.lock").exists():
+                if not self._git_busy():
                     return
+            else:
+                if loop.time() - started > SETTLE_MAX and not self._git_busy():
+                    return  # a burst that never pauses (a build writing forever): report what there is
+
+    def _git_busy(self) -> bool:
+        return any((self.repo.git_dir / lock).exists() for lock in ("index.lock", "HEAD.lock"))
 
     def _can_send(self) -> bool:
         uplink = self.host.uplink
