@@ -48,9 +48,6 @@ function vscodeHost(item: vscode.StatusBarItem, log: vscode.LogOutputChannel): H
     runInTerminal: (name, [shellPath, ...shellArgs]) => {
       vscode.window.createTerminal({ name, shellPath: shellPath ?? "tandem", shellArgs }).show();
     },
-    openExternal: async (url) => {
-      await vscode.env.openExternal(vscode.Uri.parse(url));
-    },
     showError: (message) => {
       void vscode.window.showErrorMessage(message);
     },

@@ -24,7 +24,6 @@ export interface Host {
   pick(items: PickItem[], placeholder: string): Promise<PickItem | undefined>;
   /** Runs a program in a terminal the user sees (no shell in between, so nothing to quote). */
   runInTerminal(name: string, argv: string[]): void;
-  openExternal(url: string): Promise<void>;
   showError(message: string): void;
 }
 

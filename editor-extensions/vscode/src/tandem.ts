@@ -11,13 +11,6 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** A dashboard address in the server's answer to `tandem.openDashboard` (it may also open it itself). */
-function dashboardUrl(result: unknown): string | undefined {
-  const url =
-    typeof result === "object" && result !== null && "url" in result ? result.url : result;
-  return typeof url === "string" && /^https?:\/\//.test(url) ? url : undefined;
-}
-
 export class Tandem {
   /** The extension's own commands; any other id (in the quick pick) is the language server's. */
   readonly commands: Readonly<Record<string, Command>>;
@@ -36,7 +29,8 @@ export class Tandem {
       "tandem.showStatus": () => this.showStatus(),
       "tandem.signIn": () => this.host.runInTerminal("Tandem: sign in", loginCommand(this.settings)),
       "tandem.restart": () => this.restart(),
-      "tandem.dashboard": () => this.openDashboard(),
+      // The server opens the page itself, with `window/showDocument` (which the language client supports).
+      "tandem.dashboard": () => this.run(SERVER_COMMANDS.openDashboard),
       "tandem.showLog": () => this.host.log.show(),
     };
   }
@@ -140,11 +134,6 @@ export class Tandem {
     const where = status.project ? status.project.name : "no project";
     const choice = await this.host.pick(pickItems(status), `Tandem: ${status.connection}, ${where}`);
     if (choice?.command !== undefined) await this.run(choice.command);
-  }
-
-  private async openDashboard(): Promise<void> {
-    const url = dashboardUrl(await this.running().executeCommand(SERVER_COMMANDS.openDashboard));
-    if (url !== undefined) await this.host.openExternal(url);
   }
 
   private render(): void {

@@ -11,7 +11,6 @@ export class FakeHost implements Host {
   commands = new Map<string, () => unknown>();
   views: StatusView[] = [];
   terminals: { name: string; argv: string[] }[] = [];
-  opened: string[] = [];
   errors: string[] = [];
   logged: string[] = [];
   picks: { items: PickItem[]; placeholder: string }[] = [];
@@ -71,11 +70,6 @@ export class FakeHost implements Host {
     this.terminals.push({ name, argv });
   }
 
-  openExternal(url: string): Promise<void> {
-    this.opened.push(url);
-    return Promise.resolve();
-  }
-
   showError(message: string): void {
     this.errors.push(message);
   }
@@ -86,7 +80,6 @@ export class FakeClient implements Client {
   stopped = false;
   sent: { method: string; params: unknown }[] = [];
   status_: Status | undefined;
-  commandResult: unknown = null;
   failStart: Error | undefined;
   private presenceListeners: ((presence: Presence) => void)[] = [];
 
@@ -128,7 +121,7 @@ export class FakeClient implements Client {
 
   executeCommand(command: string, args: unknown[] = []): Promise<unknown> {
     this.sent.push({ method: "workspace/executeCommand", params: { command, arguments: args } });
-    return Promise.resolve(this.commandResult);
+    return Promise.resolve(null);
   }
 
   changeSettings(settings: { tandem: ServerSettings }): Promise<void> {
