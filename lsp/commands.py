@@ -122,11 +122,13 @@ async def _exited(pid: int) -> None:
     deadline = loop.time() + STOP_WAIT
     while loop.time() < deadline:
         try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        except PermissionError:
-            return
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:  # we started it: reap it, or it lingers as a zombie
+                return
+        except ChildProcessError:
+            try:
+                os.kill(pid, 0)
+            except (ProcessLookupError, PermissionError):
+                return
         await asyncio.sleep(0.05)  # another process's exit: nothing to await
 
 

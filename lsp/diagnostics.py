@@ -129,7 +129,12 @@ def diagnostic(flag: Flag, view: View, severities: LspSeverities) -> types.Diagn
         ),
         source=SOURCE,
         related_information=related,
-        data={"finding_id": finding.id, "project_id": finding.project_id, "user_id": other.user_id},
+        data={
+            "finding_id": finding.id,
+            "project_id": finding.project_id,
+            "user_id": other.user_id,
+            "version": finding.version,  # the buffer version the agent computed it on (None: the file on disk)
+        },
     )
 
 
