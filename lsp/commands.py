@@ -122,7 +122,8 @@ async def _exited(pid: int) -> None:
     deadline = loop.time() + STOP_WAIT
     while loop.time() < deadline:
         try:
-            if os.waitpid(pid, os.WNOHANG)[0] == pid:  # we started it: reap it, or it lingers as a zombie
+            # We started it: reap it, or it lingers as a zombie (WNOHANG: never blocks).
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:  # noqa: ASYNC222
                 return
         except ChildProcessError:
             try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 from lsprotocol import types
 
@@ -25,6 +26,11 @@ def command_of(action: types.Command | types.CodeAction) -> str:
     parsed = ast.literal_eval(action.command)
     assert isinstance(parsed, dict)
     return str(parsed["command"])
+
+
+def data(diagnostic: types.Diagnostic) -> dict[str, Any]:
+    assert isinstance(diagnostic.data, dict)
+    return diagnostic.data
 
 
 def tandem(found: object) -> list[types.Diagnostic]:
@@ -51,7 +57,7 @@ async def test_ranges_follow_typing_and_the_finding_can_be_acted_on(
     version = bob.editor.edit(b_uri, (0, 0), (0, 0), "# one\n# two\n")
     (moved,) = tandem(await bob.editor.next_diagnostics(b_uri))
     assert moved.range.start.line == F3_BODY + 2
-    (fresh,) = await bob.editor.diagnostics(b_uri, lambda found: [d.data["version"] for d in found] == [version])
+    (fresh,) = await bob.editor.diagnostics(b_uri, lambda found: [data(d)["version"] for d in found] == [version])
     assert (fresh.range.start.line, fresh.range.end.line) == (F3_BODY + 2, F3_BODY + 2)
 
     # Hover: who, where, which branch.
@@ -82,7 +88,7 @@ async def test_ranges_follow_typing_and_the_finding_can_be_acted_on(
     assert actions is not None
     commands = [command_of(a) for a in actions]
     assert commands == ["tandem.dismiss", "tandem.snooze", "tandem.message", "tandem.openDashboard"]
-    finding_id = fresh.data["finding_id"]
+    finding_id = data(fresh)["finding_id"]
 
     # Message the teammate: Alice's editor shows it.
     assert await bob.editor.command("tandem.message", finding_id, alice.agent.user_id) == {"ok": True}
@@ -115,7 +121,7 @@ async def test_ranges_follow_typing_and_the_finding_can_be_acted_on(
     alice.editor.replace_line(a_uri, F3_BODY, "    y = x * 4")
     await bob.editor.diagnostics(b_uri, lambda found: len(tandem(found)) == 1)
     (again,) = tandem(bob.editor.client.diagnostics[b_uri])
-    assert await bob.editor.command("tandem.dismiss", again.data["finding_id"]) == {"ok": True}
+    assert await bob.editor.command("tandem.dismiss", data(again)["finding_id"]) == {"ok": True}
     await bob.editor.diagnostics(b_uri, lambda found: not tandem(found))
 
 
