@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+_WORKER_JOIN_TIMEOUT = 10.0
+"""Seconds to wait for a SQLite worker thread at close; a statement waits at most busy_timeout (5 s) for a lock."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -20,10 +26,51 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Create an engine with the settings each dialect needs."""
+class SqliteWorkers:
+    """The aiosqlite connections an engine opened, each with the thread that runs its statements.
+
+    A task cancelled mid-statement (at shutdown) gives its connection up, but the thread finishes the statement
+    and then hands the result to the event loop. :meth:`join` lets every such thread end while the loop still
+    runs; otherwise the thread fails on a closed loop, later and somewhere else.
+    """
+
+    def __init__(self) -> None:
+        # Held strongly: a connection dropped mid-statement is still running on its thread.
+        self._connections: list[aiosqlite.Connection] = []
+
+    def connect(self, engine: AsyncEngine) -> aiosqlite.Connection:
+        """The engine's ``async_creator``: the same connection SQLAlchemy would open, remembered first."""
+        args, options = engine.dialect.create_connect_args(engine.url)
+        connection = aiosqlite.connect(*args, **options)
+        connection._thread.daemon = True  # as SQLAlchemy does: never keep the interpreter from exiting
+        self._connections = [c for c in self._connections if c._thread.is_alive() or not c._thread.ident]
+        self._connections.append(connection)
+        return connection
+
+    def threads(self) -> list[threading.Thread]:
+        return [c._thread for c in self._connections]
+
+    async def join(self) -> None:
+        """Stop every connection still open (the engine is disposed) and wait for its thread to end."""
+        for connection in self._connections:
+            thread = connection._thread
+            if thread.ident is None or not thread.is_alive():
+                continue
+            if connection._running:
+                connection.stop()
+            await asyncio.to_thread(thread.join, _WORKER_JOIN_TIMEOUT)
+        self._connections.clear()
+        await asyncio.sleep(0)  # run the callbacks the threads scheduled
+
+
+def make_engine(url: str, *, workers: SqliteWorkers | None = None, **kwargs: Any) -> AsyncEngine:
+    """Create an engine with the settings each dialect needs; SQLite connections are tracked in ``workers``."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, **kwargs)
+        engine: AsyncEngine
+        if workers is not None:
+            engine = create_async_engine(url, async_creator=lambda: workers.connect(engine), **kwargs)
+        else:
+            engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_size", 10)
@@ -35,13 +82,15 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 class SqlStore:
     """Implements :class:`backend.ports.Store` for both dialects."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, workers: SqliteWorkers | None = None) -> None:
         self.engine = engine
+        self.workers = workers
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> SqlStore:
-        return cls(make_engine(url, **kwargs))
+        workers = SqliteWorkers() if url.startswith("sqlite") else None
+        return cls(make_engine(url, workers=workers, **kwargs), workers)
 
     @property
     def dialect(self) -> str:
@@ -58,3 +107,5 @@ class SqlStore:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        if self.workers is not None:
+            await self.workers.join()
