@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import stat
 import time
 import urllib.request
 from collections.abc import Callable
@@ -35,6 +36,8 @@ def test_server_logs_json_lines_with_the_request_id(tmp_path: Path) -> None:
         with urllib.request.urlopen(server.base_url + "/healthz", timeout=5) as resp:
             generated = resp.headers["X-Request-Id"]
         assert server.stop() == 0
+    key = tmp_path / "data" / "secret.key"  # generated on first start, private to its owner
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
     output = server.output()
     assert "API docs:" in output  # the banner says where to go next
     lines = json_lines(output)
