@@ -192,10 +192,10 @@ class Agent:
     async def on_online(self) -> None:
         """After every (re)connection: follow the projects again and resend every working copy whole."""
         self.followed.clear()
-        if self.paused:
-            await self._presence("away")
         for workcopy in list(self.workcopies.values()):
             await workcopy.connect()
+        if self.paused:
+            await self._presence("away")  # after the working copies: their reports count as activity
 
     async def follow(self, project_id: str) -> None:
         uplink = self._uplink

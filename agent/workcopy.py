@@ -276,6 +276,11 @@ class Workcopy:
             self.key = str(self.resolved["hash_key"]).encode()
             await self.host.follow(str(self.resolved["project_id"]))
             if self.host.paused:
+                # The backend may still hold it from before the pause, owned by the old connection: take it
+                # over with an empty snapshot, then withdraw it.
+                with contextlib.suppress(Offline, RemoteError):
+                    await self._send_snapshot([])
+                await self.withdraw()
                 self.set_status("paused", "reporting is paused (tandem agent resume)")
                 return
             self.needs_snapshot = True
