@@ -90,11 +90,16 @@ async def run_nvim(
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+    result, lsp_log = await asyncio.to_thread(_outputs, env)
+    return Run(code, result, "\n".join(lines)[-4000:], lsp_log)
+
+
+def _outputs(env: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """What the script wrote, and the end of Neovim's LSP log (the server's stderr is there too)."""
     out = Path(env["TANDEM_TEST_OUT"])
     result = json.loads(out.read_text()) if out.exists() else {}
     log = Path(env["XDG_CACHE_HOME"]) / "nvim" / "lsp.log"
-    lsp_log = log.read_text()[-6000:] if log.exists() else "(no lsp.log)"
-    return Run(code, result, "\n".join(lines)[-4000:], lsp_log)
+    return result, log.read_text()[-6000:] if log.exists() else "(no lsp.log)"
 
 
 async def test_teammate_edit_shows_in_neovim(
@@ -107,7 +112,7 @@ async def test_teammate_edit_shows_in_neovim(
     team = await named_team(client)
     alice_box, bob_box = clone_of(origin, tmp_path / "alice"), clone_of(origin, tmp_path / "bob")
     alice = await start_agent(team, 0, alice_box.root)
-    bob = await start_agent(team, 1, bob_box.root)
+    await start_agent(team, 1, bob_box.root)  # Bob's agent, watching his clone
 
     async def on_line(word: str) -> None:
         if word == "ready":  # Alice's Neovim is online with her edit in the buffer: Bob edits the same line
@@ -147,9 +152,7 @@ async def test_teammate_edit_shows_in_neovim(
     assert result["opened"] == f"{team.server}/dashboard/projects/{team.project_id}"
 
 
-async def test_plugin_clients_settings_and_restart(
-    nvim: str, tmp_path: Path, short_dir: Callable[[str], Path]
-) -> None:
+async def test_plugin_clients_settings_and_restart(nvim: str, tmp_path: Path, short_dir: Callable[[str], Path]) -> None:
     roots = []
     for name in ("a", "b"):
         root = tmp_path / name

@@ -48,7 +48,7 @@ def npm() -> str:
 
 @pytest.mark.slow
 @pytest.mark.timeout(4 * STEP_TIMEOUT)
-def test_npm_ci_lint_test_package(npm: str, tmp_path: Path, record_property: pytest.RecordProperty) -> None:
+def test_npm_ci_lint_test_package(npm: str, tmp_path: Path) -> None:
     # A copy, so that `npm ci` (which deletes node_modules first) never touches a developer's checkout.
     work = tmp_path / "vscode"
     shutil.copytree(EXTENSION, work, ignore=shutil.ignore_patterns(*GENERATED))
@@ -61,7 +61,7 @@ def test_npm_ci_lint_test_package(npm: str, tmp_path: Path, record_property: pyt
     for argv in steps:
         started = time.monotonic()
         run = subprocess.run(argv, cwd=work, capture_output=True, text=True, timeout=STEP_TIMEOUT, check=False)
-        record_property(" ".join(argv[-2:]), f"{time.monotonic() - started:.1f}s")
+        print(f"{' '.join(argv[-2:])}: {time.monotonic() - started:.1f} s")  # shown with -rP, or on failure
         assert run.returncode == 0, f"{' '.join(argv)} failed:\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}"
         if argv[-1] == "test":
             assert "# fail 0" in run.stdout, run.stdout[-2000:]
