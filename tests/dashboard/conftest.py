@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -103,7 +104,7 @@ async def new_page(browser: Browser, base_url: str) -> AsyncIterator[NewPage]:
 
 async def sign_in(page: Page, account: Account, path: str = "/dashboard/projects") -> None:
     """Sign in through the form, arriving at ``path``."""
-    await page.goto(f"/dashboard/signin?next={path}")
+    await page.goto(f"/dashboard/signin?next={quote(path, safe='/')}")
     await page.get_by_label("Email").fill(account.email)
     await page.get_by_label("Password").fill(account.password)
     await page.get_by_role("button", name="Sign in").click()

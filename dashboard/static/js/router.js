@@ -39,7 +39,7 @@ export function render() {
     const match = regex.exec(url.pathname);
     if (!match) continue;
     const params = Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1])]));
-    return show({ params, query: url.searchParams, signal: controller.signal, path: url.pathname + url.search });
+    return show({ params, query: url.searchParams, signal: controller.signal, path: url.pathname + url.search + url.hash });
   }
   return fallback?.({ params: {}, query: url.searchParams, signal: controller.signal, path: url.pathname });
 }

@@ -58,15 +58,16 @@ export async function conflictsTab(ctx, body) {
     return parts.join(" ");
   }
 
-  function region(r, f) {
+  function region(r, first, second, swap) {
+    const [x, y] = swap ? [r.b, r.a] : [r.a, r.b];
     return h(
       "li",
       {},
       h("span", { class: ["badge", r.severity] }, r.severity),
       " ",
-      h("span", {}, `${ctx.name(f.a.user_id)}: ${lines(r.a?.new)}`),
+      h("span", {}, `${ctx.name(first.user_id)}: ${lines(x?.new)}`),
       " · ",
-      h("span", {}, `${ctx.name(f.b.user_id)}: ${lines(r.b?.new)}`),
+      h("span", {}, `${ctx.name(second.user_id)}: ${lines(y?.new)}`),
       r.symbols?.length ? h("span", { class: "symbols" }, " in ", h("code", {}, r.symbols.join(", "))) : null,
     );
   }
@@ -81,6 +82,8 @@ export async function conflictsTab(ctx, body) {
 
   function card(f) {
     const mine = f.a.user_id === ctx.me.id || f.b.user_id === ctx.me.id;
+    const swap = f.b.user_id === ctx.me.id; // my side first
+    const [first, second] = swap ? [f.b, f.a] : [f.a, f.b];
     return h(
       "article",
       { class: ["card", "finding", f.severity], id: f.id, tabindex: "-1", "aria-labelledby": `title-${f.id}` },
@@ -91,9 +94,9 @@ export async function conflictsTab(ctx, body) {
         " ",
         h("code", {}, f.path),
       ),
-      h("p", { class: "people" }, `${side(f.a)} and ${side(f.b)}`, mine ? h("span", { class: "tag" }, "you are part of it") : null),
+      h("p", { class: "people" }, `${side(first)} and ${side(second)}`, mine ? [" ", h("span", { class: "tag" }, "you are part of it")] : null),
       h("p", { class: "meta" }, SEVERITY[f.severity] ?? f.severity),
-      f.regions.length ? h("ul", { class: "regions", "aria-label": "Regions" }, f.regions.map((r) => region(r, f))) : null,
+      f.regions.length ? h("ul", { class: "regions", "aria-label": "Regions" }, f.regions.map((r) => region(r, first, second, swap))) : null,
       f.symbols.length ? h("p", {}, "Touches ", h("code", {}, f.symbols.join(", "))) : null,
       f.approximate
         ? h("p", { class: "warn" }, "Approximate: the two sides started from different commits, lines were compared as if they had not.")
@@ -103,7 +106,8 @@ export async function conflictsTab(ctx, body) {
     );
   }
 
-  function highlight({ scroll }) {
+  let scrolledTo = null; // the anchor already brought into view: later redraws leave the scroll position alone
+  function highlight() {
     const wanted = decodeURIComponent(window.location.hash.slice(1));
     for (const el of list.querySelectorAll(".highlight")) {
       el.classList.remove("highlight");
@@ -115,7 +119,8 @@ export async function conflictsTab(ctx, body) {
     if (el && list.contains(el)) {
       el.classList.add("highlight");
       el.setAttribute("aria-current", "true");
-      if (scroll) {
+      if (scrolledTo !== wanted) {
+        scrolledTo = wanted;
         el.scrollIntoView({ block: "center" });
         el.focus({ preventScroll: true });
       }
@@ -124,16 +129,16 @@ export async function conflictsTab(ctx, body) {
     }
   }
 
-  function draw({ scroll = false } = {}) {
+  function draw() {
     const shown = [...findings.values()]
       .filter((f) => !mineBox.checked || f.a.user_id === ctx.me.id || f.b.user_id === ctx.me.id)
       .sort((x, y) => RANK[x.severity] - RANK[y.severity] || toDate(y.updated_at) - toDate(x.updated_at));
     fill(summary, shown.length ? plural(shown.length, "open finding") : "");
     fill(list, shown.length ? shown.map(card) : h("p", { class: "empty" }, "No open conflicts. Everyone is working apart."));
-    highlight({ scroll });
+    highlight();
   }
 
-  async function refetch({ scroll = false } = {}) {
+  async function refetch() {
     const result = await api.get(api.path`/api/projects/${ctx.id}/conflicts`);
     if (ctx.view.signal.aborted) return;
     const now = Date.now();
@@ -143,7 +148,7 @@ export async function conflictsTab(ctx, body) {
     for (const item of result.items) {
       if (!seenLive.has(item.id) || now - seenLive.get(item.id) > KEEP_LIVE_MS) findings.set(item.id, normalize(item));
     }
-    draw({ scroll });
+    draw();
   }
 
   let pending = null;
@@ -152,9 +157,33 @@ export async function conflictsTab(ctx, body) {
     pending = setTimeout(() => refetch().catch(() => {}), 1000);
   }
 
-  await refetch({ scroll: true });
+  let loaded = false;
+  // Listen before the first fetch, so that nothing said meanwhile is missed.
+  ctx.listen((event) => {
+    if (event.type === "finding" && event.finding?.project_id === ctx.id) {
+      const f = normalize(event.finding);
+      seenLive.set(f.id, Date.now());
+      if (event.change === "resolved") findings.delete(f.id);
+      else findings.set(f.id, { ...f, muted: findings.get(f.id)?.muted ?? null });
+      if (loaded) draw();
+    } else if (event.type === "finding.muted" && findings.has(event.finding_id)) {
+      findings.get(event.finding_id).muted = { severity: event.severity, until: event.until };
+      if (loaded) draw();
+    } else if (event.project_id === ctx.id && (event.type === "presence" || event.type === "live.subscribed")) {
+      // Findings between two other people are not sent to me: a teammate's move is the hint to look again.
+      refetchSoon();
+    }
+  });
+  await refetch();
+  loaded = true;
+  if (window.location.hash.length > 1 && !list.querySelector(".highlight")) {
+    refetchSoon(); // followed a link to a finding that opened an instant ago: the store writes in batches
+  }
   mineBox.addEventListener("change", () => draw());
-  const onHash = () => highlight({ scroll: true });
+  const onHash = () => {
+    scrolledTo = null;
+    highlight();
+  };
   window.addEventListener("hashchange", onHash);
   const timer = setInterval(() => refetch().catch(() => {}), REFETCH_MS);
   ctx.view.signal.addEventListener("abort", () => {
@@ -163,19 +192,4 @@ export async function conflictsTab(ctx, body) {
     clearTimeout(pending);
   });
   ctx.onMembersChanged(() => draw());
-  ctx.listen((event) => {
-    if (event.type === "finding" && event.finding?.project_id === ctx.id) {
-      const f = normalize(event.finding);
-      seenLive.set(f.id, Date.now());
-      if (event.change === "resolved") findings.delete(f.id);
-      else findings.set(f.id, { ...f, muted: findings.get(f.id)?.muted ?? null });
-      draw({ scroll: f.id === decodeURIComponent(window.location.hash.slice(1)) });
-    } else if (event.type === "finding.muted" && findings.has(event.finding_id)) {
-      findings.get(event.finding_id).muted = { severity: event.severity, until: event.until };
-      draw();
-    } else if (event.project_id === ctx.id && (event.type === "presence" || event.type === "live.subscribed")) {
-      // Findings between two other people are not sent to me: a teammate's move is the hint to look again.
-      refetchSoon();
-    }
-  });
 }
