@@ -29,10 +29,10 @@ from pygls.uris import from_fs_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agent.config import Credentials, save_credentials  # noqa: E402
-from bench.realtime.procs import BENCH_ENV, free_port, spawn, wait_http  # noqa: E402
-from bench.realtime.stats import percentile  # noqa: E402
-from bench.realtime.team import make_teams  # noqa: E402
+from agent.config import Credentials, save_credentials
+from bench.realtime.procs import BENCH_ENV, free_port, spawn, wait_http
+from bench.realtime.stats import percentile
+from bench.realtime.team import make_teams
 
 FUNCTIONS = 40
 LINE = 5 * 5 + 1  # 0-based: the body line of f5
@@ -206,10 +206,17 @@ async def run(keystrokes: int) -> None:
             editor.client.exit(None)
             await editor.client.stop()
         for runtime in runtimes:
-            stop = [sys.executable, "-m", "tandem", "agent", "stop"]
-            subprocess.run(
-                stop, env={**os.environ, "TANDEM_RUNTIME_DIR": str(runtime)}, check=False, capture_output=True
+            stop = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "tandem",
+                "agent",
+                "stop",
+                env={**os.environ, "TANDEM_RUNTIME_DIR": str(runtime)},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
+            await stop.wait()
             shutil.rmtree(runtime, ignore_errors=True)
         server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
