@@ -10,6 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 PROTOCOL_VERSION = 1
 
 FileStatus = Literal["modified", "added", "deleted", "renamed"]
+# Bounded so that every number a client sends can be stored and written back as JSON (orjson stops at 64 bits).
+LineNumber = Annotated[int, Field(ge=0, le=2**31 - 1)]
+"""A line number or count: no file has 2^31 lines."""
+Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 
 
 class WireModel(BaseModel):
@@ -25,10 +29,10 @@ class Hunk(WireModel):
     deletion (``new_lines == 0``) ``new_start`` is the new line after which the lines were removed.
     """
 
-    base_start: int = Field(ge=0)
-    base_lines: int = Field(ge=0)
-    new_start: int = Field(ge=0)
-    new_lines: int = Field(ge=0)
+    base_start: LineNumber
+    base_lines: LineNumber
+    new_start: LineNumber
+    new_lines: LineNumber
     hash: str = Field(default="", max_length=64)
     """Keyed hash (HMAC-SHA256, hex, first 32 chars) of the hunk's new text with the project's key."""
     symbols: tuple[str, ...] = ()
@@ -53,7 +57,7 @@ class FileChange(WireModel):
 
 class Focus(WireModel):
     path: str = Field(max_length=4096)
-    line: int = Field(ge=0)
+    line: LineNumber
 
 
 # -- WebSocket hub (``GET /api/ws``) ----------------------------------------------------------------------
@@ -61,7 +65,7 @@ class Focus(WireModel):
 # ``{"id", "ok": true, "result": {...}}`` or ``{"id", "ok": false, "error": {"code", "message", "details"}}``
 # and pushes events ``{"type", ...}`` without an id. docs/protocol.md specifies every message.
 
-MessageId = int | str
+MessageId = Int64 | str
 WorkcopyId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 ProjectId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 PresenceActivity = Literal["active", "idle", "away"]
@@ -118,7 +122,7 @@ class ActivitySnapshot(Command):
 
     type: Literal["activity.snapshot"]
     workcopy: WorkcopyId
-    seq: int = Field(ge=0)
+    seq: int = Field(ge=0, le=2**63 - 1)
     state: WorkcopyState
     files: tuple[FileChange, ...] = Field(default=(), max_length=20_000)
     focus: Focus | None = None
@@ -129,7 +133,7 @@ class ActivityUpdate(Command):
 
     type: Literal["activity.update"]
     workcopy: WorkcopyId
-    seq: int = Field(ge=0)
+    seq: int = Field(ge=0, le=2**63 - 1)
     changed: tuple[FileChange, ...] = Field(default=(), max_length=20_000)
     removed: tuple[str, ...] = Field(default=(), max_length=20_000)
     """Paths that no longer differ from the base."""
