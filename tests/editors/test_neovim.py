@@ -41,7 +41,8 @@ class Run:
 
 @pytest.fixture
 def nvim() -> str:
-    found = shutil.which("nvim")
+    """Debian's Neovim (0.7 on bookworm), or the one TANDEM_TEST_NVIM names (to try another version)."""
+    found = os.environ.get("TANDEM_TEST_NVIM") or shutil.which("nvim")
     if found is None:
         if os.environ.get("CI"):
             pytest.fail("Neovim is needed in CI (.ci/run installs it when missing)", pytrace=False)
@@ -98,8 +99,11 @@ def _outputs(env: dict[str, str]) -> tuple[dict[str, Any], str]:
     """What the script wrote, and the end of Neovim's LSP log (the server's stderr is there too)."""
     out = Path(env["TANDEM_TEST_OUT"])
     result = json.loads(out.read_text()) if out.exists() else {}
-    log = Path(env["XDG_CACHE_HOME"]) / "nvim" / "lsp.log"
-    return result, log.read_text()[-6000:] if log.exists() else "(no lsp.log)"
+    for base in ("XDG_CACHE_HOME", "XDG_STATE_HOME"):  # Neovim 0.7 logs to the cache dir, later ones to state
+        log = Path(env[base]) / "nvim" / "lsp.log"
+        if log.exists():
+            return result, log.read_text()[-6000:]
+    return result, "(no lsp.log)"
 
 
 async def test_teammate_edit_shows_in_neovim(

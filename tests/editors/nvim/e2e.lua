@@ -8,7 +8,7 @@ vim.opt.swapfile = false
 vim.opt.shortmess:append("F")
 
 local function say(word)
-  io.stderr:write("TANDEM-TEST " .. word .. "\n")
+  io.stderr:write("\nTANDEM-TEST " .. word .. "\n") -- on a line of its own, whatever Neovim printed before
   io.stderr:flush()
 end
 
@@ -54,7 +54,9 @@ local function tandem_diagnostics()
 end
 
 local function attached()
-  for _, client in pairs(vim.lsp.buf_get_clients(bufnr)) do
+  local found = vim.lsp.get_clients and vim.lsp.get_clients({ bufnr = bufnr, name = "tandem" })
+    or vim.lsp.buf_get_clients(bufnr)
+  for _, client in pairs(found) do
     if client.name == "tandem" then
       return client
     end

@@ -22,9 +22,11 @@ local function wait_for(what, condition)
   end
 end
 
+local get_clients = vim.lsp.get_clients or vim.lsp.get_active_clients -- 0.10 renamed it
+
 local function clients()
   local ids = {}
-  for _, client in ipairs(vim.lsp.get_active_clients()) do
+  for _, client in ipairs(get_clients()) do
     if client.name == "tandem" then
       table.insert(ids, client.id)
     end
@@ -34,8 +36,8 @@ local function clients()
 end
 
 local function client_of(bufnr)
-  for _, client in pairs(vim.lsp.buf_get_clients(bufnr)) do
-    if client.name == "tandem" then
+  for _, client in pairs(get_clients()) do
+    if client.name == "tandem" and vim.lsp.buf_is_attached(bufnr, client.id) then
       return client.id
     end
   end

@@ -33,24 +33,45 @@ local state = {
   restarting = {}, -- client id -> buffers to attach to its successor once it has exited
 }
 
+local uv = vim.uv or vim.loop -- 0.10 renamed it
+-- Client methods take `self` from 0.11 on (`client:request(...)`); before, they are closures (`client.request(...)`).
+local METHOD_CALLS = vim.fn.has("nvim-0.11") == 1
+
+local function call(client, method, ...)
+  if METHOD_CALLS then
+    return client[method](client, ...)
+  end
+  return client[method](...)
+end
+
 local function warn(message)
   vim.notify("Tandem: " .. message, vim.log.levels.WARN)
 end
 
 -- Settings ------------------------------------------------------------------------------------------------
 
+local TYPES = {
+  cmd = "table",
+  interpreter = "string",
+  severity = "table",
+  agent_auto_start = "boolean",
+  debounce_ms = "number",
+  notify_conflicts = "boolean",
+  status_progress = "boolean",
+  focus = "boolean",
+  root_markers = "table",
+  autostart = "boolean",
+  open_url = "function",
+}
+
 local function validate(config)
-  vim.validate({
-    cmd = { config.cmd, "table" },
-    interpreter = { config.interpreter, "string", true },
-    severity = { config.severity, "table" },
-    agent_auto_start = { config.agent_auto_start, "boolean" },
-    debounce_ms = { config.debounce_ms, "number" },
-    notify_conflicts = { config.notify_conflicts, "boolean" },
-    status_progress = { config.status_progress, "boolean" },
-    root_markers = { config.root_markers, "table" },
-    open_url = { config.open_url, "function", true },
-  })
+  for key, expected in pairs(TYPES) do
+    local value = config[key]
+    local optional = defaults[key] == nil
+    if not (type(value) == expected or (optional and value == nil)) then
+      error(string.format("tandem: %s must be a %s (got %s)", key, expected, vim.inspect(value)), 3)
+    end
+  end
   for kind, level in pairs(config.severity) do
     if not SEVERITIES[level] then
       error(string.format("tandem: severity.%s must be error, warning, information, hint or off (got %s)", kind, level))
@@ -111,13 +132,13 @@ local function root_dir(bufnr)
   local dir = vim.fn.fnamemodify(name, ":p:h")
   while true do
     for _, marker in ipairs(state.config.root_markers) do
-      if vim.loop.fs_stat(dir .. "/" .. marker) then
+      if uv.fs_stat(dir .. "/" .. marker) then
         return dir
       end
     end
     local parent = vim.fn.fnamemodify(dir, ":h")
     if parent == dir then
-      return vim.loop.cwd() -- outside any working copy: one client for all such files
+      return uv.cwd() -- outside any working copy: one client for all such files
     end
     dir = parent
   end
@@ -182,7 +203,7 @@ attach = function(bufnr)
     else
       id = state.clients[root]
       local client = id and vim.lsp.get_client_by_id(id)
-      if client == nil or client.is_stopped() then
+      if client == nil or call(client, "is_stopped") then
         id = vim.lsp.start_client(client_config(root))
         state.clients[root] = id
       end
@@ -229,7 +250,7 @@ local function request(method, params, callback)
     warn("the language server is not running in this buffer (see :LspInfo, :TandemRestart)")
     return false
   end
-  client.request(method, params, function(err, result)
+  call(client, "request", method, params, function(err, result)
     callback(err, result)
   end, vim.api.nvim_get_current_buf())
   return true
@@ -278,8 +299,9 @@ end
 function M.restart()
   local clients = tandem_clients()
   for _, client in ipairs(clients) do
-    state.restarting[client.id] = vim.lsp.get_buffers_by_client_id(client.id)
-    client.stop()
+    state.restarting[client.id] = client.attached_buffers and vim.tbl_keys(client.attached_buffers)
+      or vim.lsp.get_buffers_by_client_id(client.id)
+    call(client, "stop")
   end
   if #clients == 0 then
     for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
@@ -299,7 +321,11 @@ function M.login(server)
     vim.list_extend(cli, { "--server", server })
   end
   vim.cmd("new")
-  vim.fn.termopen(cli)
+  if vim.fn.has("nvim-0.11") == 1 then
+    vim.fn.jobstart(cli, { term = true })
+  else
+    vim.fn.termopen(cli)
+  end
   vim.cmd("startinsert")
 end
 
@@ -307,7 +333,7 @@ local function send_focus(args)
   local client = tandem_clients(args.buf)[1]
   if client ~= nil then
     local line = vim.api.nvim_win_get_cursor(0)[1] - 1
-    client.notify("tandem/focus", { uri = vim.uri_from_bufnr(args.buf), line = line })
+    call(client, "notify", "tandem/focus", { uri = vim.uri_from_bufnr(args.buf), line = line })
   end
 end
 
@@ -342,7 +368,7 @@ function M.setup(opts)
 
   for _, client in ipairs(tandem_clients()) do
     client.config.settings = M.server_settings()
-    client.notify("workspace/didChangeConfiguration", { settings = M.server_settings() })
+    call(client, "notify", "workspace/didChangeConfiguration", { settings = M.server_settings() })
   end
   if relaunch then
     M.restart()
