@@ -1,12 +1,12 @@
-"""Browser-test fixtures: one headless Chromium per module, a real backend on a known port, pages that fail on JS errors."""
+"""Browser-test fixtures: a headless Chromium per module, a real backend on a known port, pages failing on JS errors."""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import pytest_asyncio
@@ -37,12 +37,17 @@ TIMEOUT_MS = 5_000
 NewPage = Callable[[], Awaitable[Page]]
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def browser() -> AsyncIterator[Browser]:
+@pytest.fixture(scope="module")
+def chromium() -> Path:
     if not CHROMIUM.exists():
         pytest.fail("the dashboard tests need Chromium: apt-get install -y chromium (.ci/run does)", pytrace=False)
+    return CHROMIUM
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser(chromium: Path) -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        browser = await playwright.chromium.launch(executable_path=str(chromium), headless=True, args=LAUNCH_ARGS)
         yield browser
         await browser.close()
 
@@ -59,7 +64,7 @@ async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Test
         database_url=url,
         secret_key=TEST_KEY,
         log_format="text",
-        public_url=f"http://127.0.0.1:{port}",  # type: ignore[arg-type]
+        public_url=f"http://127.0.0.1:{port}",
         password_hash_memory_kib=8,
         password_hash_time_cost=1,
         password_hash_parallelism=1,

@@ -70,7 +70,10 @@ async def agents(server: TestClient[Any, Any], team: Team) -> AsyncIterator[tupl
 
 async def test_a_conflict_appears_live_and_its_anchor_highlights_it(
     server: TestClient[Any, Any],
-    team: Team, agents: tuple[ProtocolClient, ProtocolClient], new_page: NewPage, tmp_path: Path
+    team: Team,
+    agents: tuple[ProtocolClient, ProtocolClient],
+    new_page: NewPage,
+    tmp_path: Path,
 ) -> None:
     page = await new_page()
     conflicts = f"/dashboard/projects/{team.project_id}/conflicts"
@@ -88,7 +91,7 @@ async def test_a_conflict_appears_live_and_its_anchor_highlights_it(
     await expect(card).to_contain_text("src/app.py")
     await expect(card).to_contain_text("conflict")
     await expect(card).to_contain_text("Ada (you) on feat/login and Bob on fix/login")
-    await expect(card).to_contain_text("lines 40–44")
+    await expect(card).to_contain_text("lines 40\N{EN DASH}44")
     await expect(card).to_contain_text("Server.handle")
     await expect(card).not_to_have_class(re.compile("highlight"))
 
@@ -111,8 +114,7 @@ async def test_a_conflict_appears_live_and_its_anchor_highlights_it(
 
 
 async def test_presence_shows_branch_and_file_and_activity_is_filtered(
-    server: TestClient[Any, Any],
-    team: Team, agents: tuple[ProtocolClient, ProtocolClient], new_page: NewPage
+    server: TestClient[Any, Any], team: Team, agents: tuple[ProtocolClient, ProtocolClient], new_page: NewPage
 ) -> None:
     page = await new_page()
     await sign_in(page, team.ada, f"/dashboard/projects/{team.project_id}")

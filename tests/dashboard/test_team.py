@@ -75,10 +75,12 @@ async def test_my_invitations_accept_and_decline(server: TestClient[Any, Any], n
     owner, me = await signup(server, name="Olga"), await signup(server, name="Max")
     first = await create_project(server, owner, "Gears")
     await create_project(server, owner, "Sprockets")
-    for project in ("Gears", "Sprockets"):
-        ids = {p["name"]: p["id"] for p in (await (await server.get("/api/projects", headers=owner.headers)).json())["items"]}
+    projects = (await (await server.get("/api/projects", headers=owner.headers)).json())["items"]
+    for project in projects:
         resp = await server.post(
-            f"/api/projects/{ids[project]}/invitations", json={"email": me.email, "role": "viewer"}, headers=owner.headers
+            f"/api/projects/{project['id']}/invitations",
+            json={"email": me.email, "role": "viewer"},
+            headers=owner.headers,
         )
         assert resp.status == 201
 
@@ -106,7 +108,8 @@ async def test_viewer_sees_no_member_management(server: TestClient[Any, Any], ne
     await expect(page.get_by_role("button", name=re.compile("Change role|Remove"))).to_have_count(0)
     await expect(page.get_by_role("combobox")).to_have_count(0)
     await expect(page.get_by_role("button", name="Leave project")).to_have_count(1)
-    await expect(page.get_by_role("navigation", name="Project").get_by_role("link", name="Invitations")).to_have_count(0)
+    tabs = page.get_by_role("navigation", name="Project")
+    await expect(tabs.get_by_role("link", name="Invitations")).to_have_count(0)
     await page.get_by_role("link", name="Settings").click()
     await expect(page.get_by_label("Default branch")).to_be_disabled()
 
