@@ -9,7 +9,6 @@ function here blocks (git subprocesses, file reads): the daemon runs them with `
 from __future__ import annotations
 
 import logging
-import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -26,8 +25,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 1 << 20
 """Files over this size (either side) are reported without hunks: whole-file changes."""
-_PATHSPEC_BUDGET = 100_000
-"""Above this many bytes of paths, a narrowed re-diff diffs everything instead of passing pathspecs."""
 
 
 def working_copy_changes(
@@ -49,11 +46,15 @@ def working_copy_changes(
     convert = Converter(repo, key, max_bytes, symbols, hunk_text)
     untracked = [p for p in repo.untracked() if not rules.matches(p)]
     entries = [e for e in parse_diff(repo.run(*diff_options(max_bytes), tree, "--")) if _reportable(e, rules)]
-    deleted = [e.path for e in entries if e.status == "D"]
-    if untracked and deleted:
-        paired = _diff_with_untracked_added(repo, tree, untracked, [*deleted, *untracked], max_bytes)
+    if untracked and any(e.status == "D" for e in entries):
+        # Deleted files may pair with untracked ones as renames, and a file removed from the index may
+        # still be on disk: diff the two groups as git would once the untracked files are added.
+        listed = set(untracked)
+        redo = [e for e in entries if e.status == "D" and (e.path in listed or not _on_disk(repo, e.path))]
+        based = [(e.old_mode, e.old_sha, e.path) for e in redo]
+        paired = _scratch_diff(repo, based, untracked, max_bytes)
         if paired is not None:
-            gone = set(deleted)
+            gone = {e.path for e in redo}
             entries = [e for e in entries if e.path not in gone] + [e for e in paired if _reportable(e, rules)]
             untracked = []
     buffers = {p: t for p, t in (buffers or {}).items() if _is_working_path(p) and not rules.matches(p)}
@@ -104,20 +105,19 @@ def file_change(
     undiffable = attrs.get("diff") == "unset"
     if (old_path is None or old_path == path) and _read_as_is(repo, attrs, side.content):
         return content_change(repo, convert, tree, path, replace(side, force_binary=undiffable))
-    # A rename to confirm, or content git transforms before diffing: ask git about the paths themselves.
-    pathspec = [path] if old_path is None or old_path == path else [old_path, path]
-    entries = parse_diff(repo.run(*diff_options(max_bytes), tree, "--", *pathspec))
+    # A rename to confirm, or content git transforms before diffing: ask git, with an index holding only
+    # the base versions of these paths (a pathspec-limited diff against the base walks the whole tree).
+    if side.content is not None and repo.is_ignored(path):
+        side = replace(side, content=None)  # untracked and ignored: git does not see it
+    paths = [path] if old_path is None or old_path == path else [old_path, path]
+    based = [(b.mode, b.sha, p) for p in paths if (b := repo.base_entry(tree, p, max_bytes)) is not None]
+    if side.content is None and not any(p == path for _, _, p in based):
+        return None
+    fresh = [path] if side.content is not None and not any(p == path for _, _, p in based) else []
+    entries = _scratch_diff(repo, based, fresh, max_bytes)
+    if entries is None:
+        return None
     entry = next((e for e in entries if e.path == path), None)
-    on_disk = (repo.root / path).is_symlink() or (repo.root / path).is_file()
-    if on_disk and (entry is None or entry.status == "D") and repo.untracked([path]):
-        if entry is None and len(pathspec) == 1:
-            content = read_working_file(repo.root / path, max_bytes)
-            if content is None:
-                return None
-            return convert.added(path, content, repo.root / path, force_binary=undiffable)
-        # Untracked, yet it may pair with old_path or still be in the base: ask git with it added.
-        paired = _diff_with_untracked_added(repo, tree, [path], pathspec, max_bytes)
-        entry = next((e for e in paired or [] if e.path == path), entry)
     if entry is None or entry.is_gitlink:
         return None
     found = convert.entries([entry])
@@ -134,25 +134,37 @@ def _reportable(entry: DiffEntry, rules: IgnoreRules) -> bool:
     return not entry.is_gitlink and not rules.matches(entry.path)
 
 
-def _diff_with_untracked_added(
-    repo: GitRepo, tree: str, untracked: Sequence[str], pathspec: Sequence[str], max_bytes: int
+def _on_disk(repo: GitRepo, path: str) -> bool:
+    target = repo.root / path
+    return target.is_symlink() or target.exists()
+
+
+def _scratch_diff(
+    repo: GitRepo, based: Sequence[tuple[str, str, str]], fresh: Sequence[str], max_bytes: int
 ) -> list[DiffEntry] | None:
-    """The diff of ``pathspec`` as if the untracked files were added with ``git add -N`` (in a scratch copy of
-    the index: the developer's own index is never written), so git pairs renames and sees files removed from
-    the index but still on disk. None when git refuses (the caller keeps its simpler answer)."""
+    """git's diff of some paths between the base and the working tree, through a scratch index that holds
+    the base version (mode, blob, path) of ``based`` and the ``fresh`` paths added intent-to-add: git then
+    applies its own reading rules (filters, line endings, attributes) and pairs renames. The developer's
+    index is never written. None when git refuses (the caller keeps its simpler answer)."""
     with tempfile.TemporaryDirectory(prefix="tandem-index-") as scratch:
-        index = Path(scratch) / "index"
-        if (repo.git_dir / "index").exists():
-            shutil.copyfile(repo.git_dir / "index", index)
-        env = {"GIT_INDEX_FILE": str(index)}
-        narrowed = list(pathspec) if sum(len(p) + 1 for p in pathspec) <= _PATHSPEC_BUDGET else []
+        env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
         try:
-            listing = b"".join(p.encode("utf-8", "surrogateescape") + b"\0" for p in untracked)
-            repo.run("add", "--intent-to-add", "--pathspec-from-file=-", "--pathspec-file-nul", stdin=listing, env=env)
-            return parse_diff(repo.run(*diff_options(max_bytes), tree, "--", *narrowed, env=env))
+            if based:
+                info = b"".join(f"{mode} {sha}\t".encode() + _nul(path) for mode, sha, path in based)
+                repo.run("update-index", "--add", "-z", "--index-info", stdin=info, env=env)
+            if fresh:
+                listing = b"".join(_nul(p) for p in fresh)
+                repo.run(
+                    "add", "--intent-to-add", "--pathspec-from-file=-", "--pathspec-file-nul", stdin=listing, env=env
+                )
+            return parse_diff(repo.run(*diff_options(max_bytes), "--", env=env))
         except (GitError, DiffParseError) as err:
-            log.warning("rename pairing with untracked files failed, reporting them as added: %s", err)
+            log.warning("diff through a scratch index failed, keeping the simpler answer: %s", err)
             return None
+
+
+def _nul(path: str) -> bytes:
+    return path.encode("utf-8", "surrogateescape") + b"\0"
 
 
 def _buffer_side(repo: GitRepo, path: str, text: str) -> NewSide:
