@@ -10,8 +10,15 @@ import {
   TransportKind,
 } from "vscode-languageclient/node";
 
-import type { Client, Host } from "./host";
-import { PRESENCE_NOTIFICATION, type Presence, STATUS_REQUEST, type ServerSettings, type Status } from "./protocol";
+import type { Client, CommandHook, Host } from "./host";
+import {
+  FOCUS_NOTIFICATION,
+  PRESENCE_NOTIFICATION,
+  type Presence,
+  STATUS_REQUEST,
+  type ServerSettings,
+  type Status,
+} from "./protocol";
 import type { Launch } from "./settings";
 import { Tandem } from "./tandem";
 
@@ -22,7 +29,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const item = vscode.window.createStatusBarItem("tandem.status", vscode.StatusBarAlignment.Left, 10);
   item.name = "Tandem";
   context.subscriptions.push(log, item);
-  tandem = new Tandem(vscodeHost(item, log), (launch, options) => languageClient(launch, options, log));
+  tandem = new Tandem(vscodeHost(item, log), (launch, options, hook) => languageClient(launch, options, hook, log));
   await tandem.activate();
 }
 
@@ -45,6 +52,14 @@ function vscodeHost(item: vscode.StatusBarItem, log: vscode.LogOutputChannel): H
       item.show();
     },
     pick: (items, placeHolder) => Promise.resolve(vscode.window.showQuickPick(items, { placeHolder })),
+    ask: (prompt, placeHolder) => Promise.resolve(vscode.window.showInputBox({ prompt, placeHolder })),
+    onCursorMove: (listener) =>
+      vscode.window.onDidChangeTextEditorSelection(({ textEditor, selections }) => {
+        const [selection] = selections;
+        if (textEditor.document.uri.scheme === "file" && selection !== undefined) {
+          listener(textEditor.document.uri.toString(), selection.active.line);
+        }
+      }),
     runInTerminal: (name, [shellPath, ...shellArgs]) => {
       vscode.window.createTerminal({ name, shellPath: shellPath ?? "tandem", shellArgs }).show();
     },
@@ -57,6 +72,7 @@ function vscodeHost(item: vscode.StatusBarItem, log: vscode.LogOutputChannel): H
 function languageClient(
   launch: Launch,
   initializationOptions: { tandem: ServerSettings },
+  beforeCommand: CommandHook,
   log: vscode.LogOutputChannel,
 ): Client {
   const server: ServerOptions = { command: launch.command, args: launch.args, transport: TransportKind.stdio };
@@ -65,6 +81,14 @@ function languageClient(
     documentSelector: [{ scheme: "file" }],
     initializationOptions,
     outputChannel: log,
+    middleware: {
+      executeCommand: async (command, args: unknown[], next): Promise<unknown> => {
+        const given = await beforeCommand(command, args);
+        if (given === undefined) return undefined;
+        const result: unknown = await next(command, given);
+        return result;
+      },
+    },
   };
   const client = new LanguageClient("tandem", "Tandem", server, options);
   return {
@@ -76,5 +100,6 @@ function languageClient(
     status: () => client.sendRequest<Status>(STATUS_REQUEST),
     executeCommand: (command, args = []) => client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args }),
     changeSettings: (settings) => client.sendNotification(DidChangeConfigurationNotification.type, { settings }),
+    focus: (uri, line) => client.sendNotification(FOCUS_NOTIFICATION, { uri, line }),
   };
 }

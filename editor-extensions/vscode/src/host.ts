@@ -22,6 +22,10 @@ export interface Host {
   registerCommand(id: string, run: () => unknown): Disposable;
   showStatus(view: StatusView): void;
   pick(items: PickItem[], placeholder: string): Promise<PickItem | undefined>;
+  /** Asks for a line of text; undefined when the user cancels. */
+  ask(prompt: string, placeholder: string): Promise<string | undefined>;
+  /** The cursor moved in a file's editor (line 0-based). */
+  onCursorMove(listener: (uri: string, line: number) => void): Disposable;
   /** Runs a program in a terminal the user sees (no shell in between, so nothing to quote). */
   runInTerminal(name: string, argv: string[]): void;
   showError(message: string): void;
@@ -35,6 +39,15 @@ export interface Client {
   status(): Promise<Status>;
   executeCommand(command: string, args?: unknown[]): Promise<unknown>;
   changeSettings(settings: { tandem: ServerSettings }): Promise<void>;
+  focus(uri: string, line: number): Promise<void>;
 }
 
-export type ClientFactory = (launch: Launch, initializationOptions: { tandem: ServerSettings }) => Client;
+/** Runs before the language client executes one of the server's commands (a code action, say): returns the
+ * arguments to send, or undefined to send nothing (the user cancelled). */
+export type CommandHook = (command: string, args: unknown[]) => Promise<unknown[] | undefined>;
+
+export type ClientFactory = (
+  launch: Launch,
+  initializationOptions: { tandem: ServerSettings },
+  beforeCommand: CommandHook,
+) => Client;

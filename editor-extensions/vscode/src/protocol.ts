@@ -2,6 +2,8 @@
 
 export const PRESENCE_NOTIFICATION = "tandem/presence";
 export const STATUS_REQUEST = "tandem/status";
+/** Client to server: the cursor rests on `line` (0-based) of `uri`, so teammates see where you are. */
+export const FOCUS_NOTIFICATION = "tandem/focus";
 
 /** Commands the language server runs (`workspace/executeCommand`). */
 export const SERVER_COMMANDS = {
@@ -21,9 +23,9 @@ export interface ServerSettings {
   severity: Record<FindingKind, Severity>;
   agentAutoStart: boolean;
   debounceMs: number;
-  /** A `window/showMessage` when a conflict appears in an open file. */
+  /** A `window/showMessage` when a conflict appears in an open file (a fallback for editors without extension). */
   notifyConflicts: boolean;
-  /** Presence as work-done progress, for editors without a Tandem extension: off here, the status bar shows it. */
+  /** Presence as work-done progress (the same kind of fallback). */
   statusProgress: boolean;
 }
 

@@ -22,7 +22,8 @@ export const DEFAULTS: ServerSettings = {
   severity: { conflict: "warning", overlap: "information", nearby: "off" },
   agentAutoStart: true,
   debounceMs: 50,
-  notifyConflicts: true,
+  // docs/lsp.md: an extension that shows tandem/presence itself turns the server's fallbacks off.
+  notifyConflicts: false,
   statusProgress: false,
 };
 const SEVERITIES: readonly Severity[] = ["error", "warning", "information", "hint", "off"];
@@ -58,7 +59,6 @@ export function readSettings(read: ConfigReader): Settings {
   const argv = launchCommand(read);
   const [command = "tandem", ...args] = argv;
   const autoStart = read("agentAutoStart");
-  const notify = read("notifyConflicts");
   const debounce = read("debounceMs");
   const serverUrl = read("serverUrl");
   return {
@@ -72,9 +72,8 @@ export function readSettings(read: ConfigReader): Settings {
         typeof debounce === "number" && Number.isFinite(debounce) && debounce >= 0
           ? Math.round(debounce)
           : DEFAULTS.debounceMs,
-      notifyConflicts: typeof notify === "boolean" ? notify : DEFAULTS.notifyConflicts,
-      // The status bar shows presence: the server's progress fallback would say it twice.
-      statusProgress: false,
+      notifyConflicts: DEFAULTS.notifyConflicts,
+      statusProgress: DEFAULTS.statusProgress,
     },
   };
 }

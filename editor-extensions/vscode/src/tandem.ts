@@ -7,6 +7,9 @@ import { initializationOptions, loginCommand, readSettings, sameLaunch, type Set
 
 type Command = () => Promise<void> | void;
 
+/** The cursor must rest this long before the server hears where it is. */
+export const FOCUS_DELAY_MS = 300;
+
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -19,6 +22,7 @@ export class Tandem {
   private presence: Presence | undefined;
   private readonly disposables: Disposable[] = [];
   private clientDisposables: Disposable[] = [];
+  private focusTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly host: Host,
@@ -43,6 +47,9 @@ export class Tandem {
       this.host.onConfigChange((affectsTandem) => {
         if (affectsTandem) void this.guard("applying the settings", () => this.settingsChanged());
       }),
+      this.host.onCursorMove((uri, line) => {
+        this.cursorMoved(uri, line);
+      }),
     );
     this.render();
     await this.guard("starting the language server", () => this.start());
@@ -58,6 +65,28 @@ export class Tandem {
     await this.running().executeCommand(id);
   }
 
+  /**
+   * Before a server command runs: `tandem.message` without a text asks for one (docs/lsp.md); an empty answer
+   * sends the server's default message, Escape sends nothing.
+   */
+  async commandArguments(command: string, args: unknown[]): Promise<unknown[] | undefined> {
+    if (command !== SERVER_COMMANDS.message || args.length >= 3) return args;
+    const text = await this.host.ask("Message to your teammate", "Empty: a short note that you both change these lines");
+    if (text === undefined) return undefined;
+    return [args[0] ?? "", args[1] ?? "", text];
+  }
+
+  /** Tells the server where the cursor rests, once it has rested FOCUS_DELAY_MS. */
+  cursorMoved(uri: string, line: number): void {
+    clearTimeout(this.focusTimer);
+    this.focusTimer = setTimeout(() => {
+      this.focusTimer = undefined;
+      void this.client?.focus(uri, line).catch((err: unknown) => {
+        this.host.log.info(`tandem/focus not sent: ${describe(err)}`);
+      });
+    }, FOCUS_DELAY_MS);
+  }
+
   async restart(): Promise<void> {
     await this.stop();
     this.settings = readSettings(this.host.config);
@@ -66,6 +95,7 @@ export class Tandem {
 
   /** Unregisters everything and stops the server (VS Code's `deactivate`). */
   async close(): Promise<void> {
+    clearTimeout(this.focusTimer);
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
     await this.stop();
   }
@@ -83,7 +113,9 @@ export class Tandem {
   private async start(): Promise<void> {
     const { command, args } = this.settings.launch;
     this.host.log.info(`starting ${[command, ...args].join(" ")}`);
-    const client = this.makeClient(this.settings.launch, initializationOptions(this.settings));
+    const client = this.makeClient(this.settings.launch, initializationOptions(this.settings), (command, args) =>
+      this.commandArguments(command, args),
+    );
     this.client = client;
     this.clientDisposables.push(
       client.onPresence((presence) => {

@@ -1,6 +1,6 @@
 // Fakes for the seam: a host that records what the extension showed and a client that records what it sent.
 
-import type { Client, Disposable, Host } from "../src/host";
+import type { Client, CommandHook, Disposable, Host } from "../src/host";
 import type { PickItem, StatusView } from "../src/presence";
 import type { Presence, ServerSettings, Status } from "../src/protocol";
 import type { Launch } from "../src/settings";
@@ -16,7 +16,11 @@ export class FakeHost implements Host {
   picks: { items: PickItem[]; placeholder: string }[] = [];
   /** What the user chooses in the next quick pick (by label). */
   choose: string | undefined;
+  /** What the user types when asked (undefined: Escape). */
+  answer: string | undefined;
+  asked: string[] = [];
   private configListeners: ((affectsTandem: boolean) => void)[] = [];
+  private cursorListeners: ((uri: string, line: number) => void)[] = [];
 
   log = {
     info: (message: string): void => void this.logged.push(`info: ${message}`),
@@ -66,6 +70,21 @@ export class FakeHost implements Host {
     return Promise.resolve(items.find((item) => item.label === this.choose));
   }
 
+  ask(prompt: string): Promise<string | undefined> {
+    this.asked.push(prompt);
+    return Promise.resolve(this.answer);
+  }
+
+  onCursorMove(listener: (uri: string, line: number) => void): Disposable {
+    this.cursorListeners.push(listener);
+    return { dispose: () => (this.cursorListeners = this.cursorListeners.filter((l) => l !== listener)) };
+  }
+
+  /** The user moves the cursor. */
+  moveCursor(uri: string, line: number): void {
+    for (const listener of this.cursorListeners) listener(uri, line);
+  }
+
   runInTerminal(name: string, argv: string[]): void {
     this.terminals.push({ name, argv });
   }
@@ -86,6 +105,7 @@ export class FakeClient implements Client {
   constructor(
     readonly launch: Launch,
     readonly initializationOptions: { tandem: ServerSettings },
+    readonly beforeCommand: CommandHook = (_command, args) => Promise.resolve(args),
   ) {}
 
   start(): Promise<void> {
@@ -122,6 +142,11 @@ export class FakeClient implements Client {
   executeCommand(command: string, args: unknown[] = []): Promise<unknown> {
     this.sent.push({ method: "workspace/executeCommand", params: { command, arguments: args } });
     return Promise.resolve(null);
+  }
+
+  focus(uri: string, line: number): Promise<void> {
+    this.sent.push({ method: "tandem/focus", params: { uri, line } });
+    return Promise.resolve();
   }
 
   changeSettings(settings: { tandem: ServerSettings }): Promise<void> {

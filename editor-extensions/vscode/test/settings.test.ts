@@ -17,7 +17,7 @@ describe("readSettings", () => {
       severity: { conflict: "warning", overlap: "information", nearby: "off" },
       agentAutoStart: true,
       debounceMs: 50,
-      notifyConflicts: true,
+      notifyConflicts: false,
       statusProgress: false,
     });
     assert.deepEqual(loginCommand(settings), ["tandem", "login"]);
@@ -53,8 +53,8 @@ describe("readSettings", () => {
     assert.equal(settings.server.debounceMs, 50);
   });
 
-  it("passes the server settings under `tandem`", () => {
-    const given = { severity: { nearby: "hint" }, agentAutoStart: false, debounceMs: 120.4, notifyConflicts: false };
+  it("passes the server settings under `tandem`, the fallbacks for editors without an extension off", () => {
+    const given = { severity: { nearby: "hint" }, agentAutoStart: false, debounceMs: 120.4, notifyConflicts: true };
     assert.deepEqual(initializationOptions(readSettings(read(given))), {
       tandem: {
         severity: { conflict: "warning", overlap: "information", nearby: "hint" },
@@ -83,7 +83,6 @@ describe("package.json", () => {
     assert.deepEqual(properties["tandem.command"]?.default, ["tandem", "lsp"]);
     assert.equal(properties["tandem.agentAutoStart"]?.default, DEFAULTS.agentAutoStart);
     assert.equal(properties["tandem.debounceMs"]?.default, DEFAULTS.debounceMs);
-    assert.equal(properties["tandem.notifyConflicts"]?.default, DEFAULTS.notifyConflicts);
     for (const [kind, level] of Object.entries(DEFAULTS.severity)) {
       assert.equal(properties[`tandem.severity.${kind}`]?.default, level, kind);
     }

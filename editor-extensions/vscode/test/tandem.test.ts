@@ -3,16 +3,16 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { describe, it, mock } from "node:test";
 
-import { Tandem } from "../src/tandem";
+import { FOCUS_DELAY_MS, Tandem } from "../src/tandem";
 import { FakeClient, FakeHost, presence } from "./fakes";
 
 async function activated(settings: Record<string, unknown> = {}) {
   const host = new FakeHost(settings);
   const clients: FakeClient[] = [];
-  const tandem = new Tandem(host, (launch, options) => {
-    const client = new FakeClient(launch, options);
+  const tandem = new Tandem(host, (launch, options, hook) => {
+    const client = new FakeClient(launch, options, hook);
     clients.push(client);
     return client;
   });
@@ -94,7 +94,7 @@ describe("settings changes", () => {
               severity: { conflict: "error", overlap: "information", nearby: "off" },
               agentAutoStart: true,
               debounceMs: 50,
-              notifyConflicts: true,
+              notifyConflicts: false,
               statusProgress: false,
             },
           },
@@ -166,5 +166,38 @@ describe("commands", () => {
     assert.ok(showStatus);
     await showStatus();
     assert.match(host.errors[0] ?? "", /the Tandem language server is not running/);
+  });
+});
+
+describe("server commands and focus", () => {
+  it("asks for the text of a message to a teammate, and sends nothing on Escape", async () => {
+    const { host, current } = await activated();
+    const hook = current().beforeCommand;
+    host.answer = "Can we talk?";
+    assert.deepEqual(await hook("tandem.message", ["f1", "u2"]), ["f1", "u2", "Can we talk?"]);
+    host.answer = "";
+    assert.deepEqual(await hook("tandem.message", ["f1", "u2"]), ["f1", "u2", ""]);
+    host.answer = undefined;
+    assert.equal(await hook("tandem.message", ["f1", "u2"]), undefined);
+    assert.equal(host.asked.length, 3);
+    assert.deepEqual(await hook("tandem.message", ["f1", "u2", "given"]), ["f1", "u2", "given"]);
+    assert.deepEqual(await hook("tandem.dismiss", ["f1"]), ["f1"]);
+    assert.equal(host.asked.length, 3);
+  });
+
+  it("tells the server where the cursor rests, once it has rested", async () => {
+    mock.timers.enable({ apis: ["setTimeout"] });
+    try {
+      const { host, current } = await activated();
+      host.moveCursor("file:///w/a.py", 3);
+      mock.timers.tick(FOCUS_DELAY_MS - 1);
+      host.moveCursor("file:///w/a.py", 7);
+      mock.timers.tick(FOCUS_DELAY_MS - 1);
+      assert.deepEqual(current().sent, []);
+      mock.timers.tick(1);
+      assert.deepEqual(current().sent, [{ method: "tandem/focus", params: { uri: "file:///w/a.py", line: 7 } }]);
+    } finally {
+      mock.timers.reset();
+    }
   });
 });
