@@ -66,13 +66,13 @@ async def test_bad_requests_get_error_replies(
     team = await team_with_repo(client, 1)
     agent = await start_agent(team, 0)
     observer = await observe(agent)
-    for fields, code in (
-        ({"path": "relative/path"}, "invalid"),
-        ({"path": str(tmp_path / "missing")}, "not_found"),
-        ({"path": str(tmp_path)}, "not_a_repository"),
+    for path, code in (
+        ("relative/path", "invalid"),
+        (str(tmp_path / "missing"), "not_found"),
+        (str(tmp_path), "not_a_repository"),
     ):
         with pytest.raises(AgentError) as refused:
-            await observer.client.call("workcopy.add", **fields)
+            await observer.client.call("workcopy.add", path=path)
         assert refused.value.code == code
     writer = observer.client._writer
     assert writer is not None
