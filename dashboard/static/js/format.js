@@ -28,6 +28,11 @@ export function when(value) {
   return Number.isNaN(date.getTime()) ? String(value) : date.toLocaleString();
 }
 
+export function day(value) {
+  const date = toDate(value);
+  return Number.isNaN(date.getTime()) ? "—" : date.toLocaleDateString();
+}
+
 export function ago(value) {
   const seconds = Math.round((Date.now() - toDate(value).getTime()) / 1000);
   if (!Number.isFinite(seconds)) return "—";

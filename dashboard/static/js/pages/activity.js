@@ -29,7 +29,7 @@ export async function activityTab(ctx, body) {
       select({ name: "repository_id" }, [["", "All"], ...repos.map((r) => [r.id, r.url])], query.get("repository_id") ?? ""),
     ),
     field("Branch", h("input", { name: "branch", value: query.get("branch") ?? "" })),
-    field("Path", h("input", { name: "path", value: query.get("path") ?? "" }), "A file, or a folder ending with /"),
+    field("File or folder", h("input", { name: "path", value: query.get("path") ?? "", placeholder: "src/ or src/app.py" })),
     field("From", h("input", { name: "since", type: "date", value: query.get("since") ?? "" })),
     field("To", h("input", { name: "until", type: "date", value: query.get("until") ?? "" })),
     h("button", { type: "submit" }, "Filter"),

@@ -2,7 +2,7 @@
 
 import * as api from "../api.js";
 import { fill, h, notice, select } from "../dom.js";
-import { can, when } from "../format.js";
+import { can, day } from "../format.js";
 import { act } from "../layout.js";
 import { navigate } from "../router.js";
 
@@ -79,7 +79,7 @@ export async function membersTab(ctx, body) {
           h("td", {}, ctx.name(m.user_id)),
           h("td", {}, m.email),
           h("td", {}, h("span", { class: ["role", m.role] }, m.role)),
-          h("td", {}, when(m.joined_at)),
+          h("td", {}, day(m.joined_at)),
           h("td", {}, controls(m)),
         ),
       ),
