@@ -84,7 +84,7 @@ local function run()
     severity = { conflict = "warning", overlap = "information", nearby = "hint" },
     agentAutoStart = false,
     debounceMs = 50,
-    notifyConflicts = true,
+    notifyConflicts = false,
     statusProgress = false,
   }, "settings sent to the server")
   eq(tandem.statusline(), "", "statusline before the server speaks")
@@ -112,6 +112,26 @@ local function run()
   end)
   eq(tandem.presence().connection, "no_agent", "no agent, none started")
   eq(tandem.statusline(), "agent not running", "statusline says so")
+
+  -- A code action's tandem.message asks for the text, then runs on the server (which knows no such finding).
+  local prompts, answers = {}, {}
+  vim.ui.input = function(opts, on_confirm)
+    table.insert(prompts, opts.prompt)
+    on_confirm("see you at 3")
+  end
+  vim.lsp.handlers["workspace/executeCommand"] = function(_, result)
+    table.insert(answers, result)
+  end
+  local client = vim.lsp.get_client_by_id(client_of(one))
+  client.commands["tandem.message"]({ command = "tandem.message", arguments = { "f1", "u2" } }, {
+    client_id = client.id,
+    bufnr = one,
+  })
+  wait_for("the server's answer to tandem.message", function()
+    return #answers > 0
+  end)
+  eq(#prompts, 1, "asked for the text")
+  eq(answers[1], { ok = false }, "the server ran it (and found no such finding)")
 
   -- New settings reach the running clients.
   tandem.setup({ severity = { conflict = "error" } })

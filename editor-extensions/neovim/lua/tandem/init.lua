@@ -14,8 +14,10 @@ local defaults = {
   severity = { conflict = "warning", overlap = "information", nearby = "off" },
   agent_auto_start = true,
   debounce_ms = 50,
-  notify_conflicts = true,
-  -- Presence as LSP progress messages, for setups that show progress but not the statusline component.
+  -- The server's fallbacks for editors without a Tandem plugin (docs/lsp.md), off as the plugin shows presence:
+  -- a message when a conflict appears in an open file, and presence as LSP progress (for fidget.nvim & co).
+  -- Turn them on if the statusline component is not in your statusline.
+  notify_conflicts = false,
   status_progress = false,
   -- Tell the server which line the cursor rests on (CursorHold), so teammates see where you are.
   focus = true,
@@ -172,6 +174,27 @@ local function on_exit(_, _, client_id)
   end)
 end
 
+--- A code action's `tandem.message` asks for the text first (empty: the server's short default note).
+local function message_command(command, ctx)
+  local args = command.arguments or {}
+  local function send(text)
+    local client = vim.lsp.get_client_by_id(ctx.client_id)
+    if client ~= nil then
+      local params = { command = command.command, arguments = { args[1] or "", args[2] or "", text } }
+      call(client, "request", "workspace/executeCommand", params, nil, ctx.bufnr)
+    end
+  end
+  if #args >= 3 then
+    send(args[3])
+    return
+  end
+  vim.ui.input({ prompt = "Message to your teammate (empty: a short note): " }, function(text)
+    if text ~= nil then
+      send(text)
+    end
+  end)
+end
+
 local function client_config(root)
   local settings = M.server_settings()
   local capabilities = vim.lsp.protocol.make_client_capabilities()
@@ -186,6 +209,7 @@ local function client_config(root)
     settings = settings,
     capabilities = capabilities,
     handlers = { ["tandem/presence"] = on_presence },
+    commands = { ["tandem.message"] = message_command },
     on_exit = on_exit,
   }
 end
