@@ -113,7 +113,8 @@ async def sign_in(page: Page, account: Account, path: str = "/dashboard/projects
     await page.get_by_label("Email").fill(account.email)
     await page.get_by_label("Password").fill(account.password)
     await page.get_by_role("button", name="Sign in").click()
-    await expect(page).to_have_url(re.compile(re.escape(path.split("#")[0]) + r"(#.*)?$"))
+    await expect(page).to_have_url(re.compile(r"^https?://[^/]+" + re.escape(path.split("#")[0]) + r"(#.*)?$"))
+    await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 async def live(page: Page) -> None:
