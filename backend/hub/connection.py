@@ -11,7 +11,7 @@ import orjson
 from aiohttp import WSMsgType, web
 from pydantic import TypeAdapter, ValidationError
 
-from backend.api.registry import validation_details
+from backend.api.registry import nul_locations, validation_details
 from backend.domain.caller import Caller
 from backend.errors import TandemError
 from backend.hub.ratelimit import TokenBucket
@@ -54,6 +54,16 @@ def _describe(err: ValidationError) -> tuple[str, str]:
     if kinds & {"union_tag_invalid", "union_tag_not_found"}:
         return "unknown_type", "unknown or missing message type"
     return "invalid", "invalid message"
+
+
+def _nul_locations(data: str | bytes, command: Command) -> list[list[str | int]] | None:
+    """Where the command's text holds NUL, which PostgreSQL cannot store (SQLite can: both refuse it alike).
+
+    JSON carries NUL only as the ``\\u0000`` escape, so frames without one are passed at the cost of a search.
+    """
+    if not (b"\\u0000" in data if isinstance(data, bytes) else "\\u0000" in data):
+        return None
+    return nul_locations(command.model_dump(mode="json")) or None
 
 
 class Connection:
@@ -151,6 +161,10 @@ class Connection:
             code, text = _describe(err)
             details = None if code == "bad_request" else validation_details(err)
             await self.send(encode_error(_message_id(data), code, text, details))
+            return
+        if (nul := _nul_locations(data, command)) is not None:
+            details = [{"loc": loc, "msg": "contains a NUL character", "type": "nul_character"} for loc in nul[:20]]
+            await self.send(encode_error(command.id, "invalid", "text cannot contain NUL characters", details))
             return
         if not self.authenticated and not isinstance(command, Hello):
             await self.send(encode_error(command.id, "unauthenticated", "the first message must be hello"))
