@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from playwright.async_api import Request, Route, expect
+from playwright.async_api import Browser, ConsoleMessage, Request, Route, expect
 
 from tests.dashboard.conftest import NewPage, sign_in
 from tests.helpers import create_project, signup
@@ -106,3 +107,38 @@ async def test_data_is_rendered_as_text(server: TestClient[Any, Any], new_page: 
     await expect(page.get_by_role("row").nth(1)).to_contain_text('<b id="name">Eve</b> (you)')
     assert await page.locator("main img, main script, #name").count() == 0
     assert await page.evaluate("() => window.pwned") is None
+
+
+async def test_the_policy_stops_injected_inline_code(browser: Browser, base_url: str) -> None:
+    context = await browser.new_context(base_url=base_url)
+    try:
+        page = await context.new_page()
+        refused: list[str] = []
+        both = asyncio.Event()
+
+        def console(message: ConsoleMessage) -> None:
+            if "Content Security Policy" in message.text:
+                refused.append(message.text)
+                if len(refused) == 2:
+                    both.set()
+
+        page.on("console", console)
+        await page.goto("/dashboard/signin")
+        await expect(page.get_by_role("heading", name="Sign in to Tandem")).to_be_visible()
+        # What a bug that rendered data as HTML would let in: an inline script and an inline handler.
+        await page.evaluate(
+            """() => {
+                const script = document.createElement("script");
+                script.textContent = "window.injected = 1";
+                document.body.append(script);
+                const img = document.createElement("img");
+                img.setAttribute("onerror", "window.injected = 2");
+                img.src = "/nowhere.png";
+                document.body.append(img);
+            }"""
+        )
+        await asyncio.wait_for(both.wait(), 5)
+        assert any("script-src" in text for text in refused)
+        assert await page.evaluate("() => window.injected") is None
+    finally:
+        await context.close()
