@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
 import shutil
-import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,26 +13,14 @@ from aiohttp.test_utils import TestClient
 
 from agent.daemon import Agent
 from tests.agent_daemon.conftest import MAIN_PY, clone_of
+from tests.editors.headless import OnLine, Run, editor_env, run_editor
 from tests.lsp.conftest import NAMES, named_team
 
-PLUGIN = Path(__file__).resolve().parents[2] / "editor-extensions" / "neovim"
 SCRIPTS = Path(__file__).resolve().parent / "nvim"
 MAIN = "app/main.py"
 F5_BODY = MAIN_PY.splitlines().index("    y = x * 5")  # 0-based, as Neovim's diagnostics count
-WAIT = 30.0
 
 pytestmark = pytest.mark.slow
-
-
-@dataclass
-class Run:
-    code: int
-    result: dict[str, Any]
-    stderr: str
-    lsp_log: str
-
-    def explain(self) -> str:
-        return f"exit {self.code}\nresult: {json.dumps(self.result, indent=1)}\nstderr: {self.stderr}\n{self.lsp_log}"
 
 
 @pytest.fixture
@@ -50,60 +34,8 @@ def nvim() -> str:
     return found
 
 
-def editor_env(tmp: Path, agent: Agent | None, **extra: str) -> dict[str, str]:
-    """Neovim's environment: its own XDG dirs (its LSP log lands there) and the person's Tandem dirs."""
-    env = {**os.environ, "TANDEM_PLUGIN": str(PLUGIN), "TANDEM_TEST_OUT": str(tmp / "result.json")}
-    for name in ("CONFIG", "DATA", "STATE", "CACHE"):
-        env[f"XDG_{name}_HOME"] = str(tmp / name.lower())
-    if agent is not None:
-        env |= {"TANDEM_RUNTIME_DIR": str(agent.runtime_dir), "TANDEM_CONFIG_DIR": str(agent.config_dir)}
-    env["TANDEM_TEST_CMD"] = json.dumps([sys.executable, "-m", "tandem", "lsp"])
-    env["TANDEM_TEST_WAIT_MS"] = str(int(WAIT * 1000))
-    return env | extra
-
-
-async def run_nvim(
-    nvim: str, script: str, env: dict[str, str], on_line: Callable[[str], Awaitable[None]] | None = None
-) -> Run:
-    """Run ``nvim --headless --clean -u <script>``; each ``TANDEM-TEST <word>`` it prints goes to ``on_line``."""
-    proc = await asyncio.create_subprocess_exec(
-        nvim,
-        "--headless",
-        "--clean",
-        "-u",
-        str(SCRIPTS / script),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
-    assert proc.stderr is not None
-    lines: list[str] = []
-    try:
-        async with asyncio.timeout(3 * WAIT):
-            async for raw in proc.stderr:
-                line = raw.decode(errors="replace").rstrip("\n")
-                lines.append(line)
-                if line.startswith("TANDEM-TEST ") and on_line is not None:
-                    await on_line(line.removeprefix("TANDEM-TEST "))
-            code = await proc.wait()
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-    result, lsp_log = await asyncio.to_thread(_outputs, env)
-    return Run(code, result, "\n".join(lines)[-4000:], lsp_log)
-
-
-def _outputs(env: dict[str, str]) -> tuple[dict[str, Any], str]:
-    """What the script wrote, and the end of Neovim's LSP log (the server's stderr is there too)."""
-    out = Path(env["TANDEM_TEST_OUT"])
-    result = json.loads(out.read_text()) if out.exists() else {}
-    for base in ("XDG_CACHE_HOME", "XDG_STATE_HOME"):  # Neovim 0.7 logs to the cache dir, later ones to state
-        log = Path(env[base]) / "nvim" / "lsp.log"
-        if log.exists():
-            return result, log.read_text()[-6000:]
-    return result, "(no lsp.log)"
+async def run_nvim(nvim: str, script: str, env: dict[str, str], on_line: OnLine | None = None) -> Run:
+    return await run_editor([nvim, "--headless", "--clean", "-u", str(SCRIPTS / script)], env, on_line)
 
 
 async def test_teammate_edit_shows_in_neovim(

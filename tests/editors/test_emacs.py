@@ -1,0 +1,72 @@
+"""Emacs with Eglot, in batch mode and real: a teammate's edit becomes a Flymake diagnostic (docs/editors/emacs.md).
+
+Emacs is not part of CI's machine set-up (Neovim is the real-editor test there); this runs wherever Emacs and
+Eglot are installed (`apt-get install emacs-nox elpa-eglot`, or Emacs 29+, which has Eglot built in).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from agent.daemon import Agent
+from tests.agent_daemon.conftest import MAIN_PY, clone_of
+from tests.editors.headless import editor_env, run_editor
+from tests.lsp.conftest import NAMES, named_team
+
+SCRIPT = Path(__file__).resolve().parent / "emacs" / "eglot-e2e.el"
+MAIN = "app/main.py"
+F5_BODY = MAIN_PY.splitlines().index("    y = x * 5")
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def emacs() -> str:
+    found = shutil.which("emacs")
+    if found is None:
+        pytest.skip("Emacs is not installed (apt-get install -y emacs-nox elpa-eglot)")
+    probe = [found, "--batch", "--eval", "(progn (require 'package) (package-initialize) (require 'eglot))"]
+    if subprocess.run(probe, capture_output=True, check=False, timeout=60).returncode != 0:
+        pytest.skip("Eglot is not available to this Emacs (Emacs 29+, or Debian's elpa-eglot)")
+    return found
+
+
+async def test_teammate_edit_shows_in_emacs_eglot(
+    emacs: str,
+    client: TestClient[Any, Any],
+    origin: Path,
+    tmp_path: Path,
+    start_agent: Callable[..., Awaitable[Agent]],
+) -> None:
+    team = await named_team(client)
+    alice_box, bob_box = clone_of(origin, tmp_path / "alice"), clone_of(origin, tmp_path / "bob")
+    alice = await start_agent(team, 0, alice_box.root)
+    await start_agent(team, 1, bob_box.root)
+
+    async def on_line(word: str) -> None:
+        if word == "ready":
+            bob_box.write(MAIN, MAIN_PY.replace("    y = x * 5\n", "    y = x * 500\n"))
+
+    env = editor_env(
+        tmp_path / "emacs",
+        alice,
+        HOME=str(tmp_path / "home"),
+        TANDEM_TEST_FILE=str(alice_box.root / MAIN),
+        TANDEM_TEST_LINE=str(F5_BODY),
+        TANDEM_TEST_TEXT="    y = x * 50",
+    )
+    run = await run_editor([emacs, "--batch", "-l", str(SCRIPT)], env, on_line)
+    assert run.code == 0, run.explain()
+
+    (diagnostic,) = run.result["diagnostics"]
+    assert diagnostic["line"] == F5_BODY, run.explain()
+    assert diagnostic["type"] == "eglot-warning"
+    assert f"{NAMES[1]} is also changing line {F5_BODY + 1} on feature" in diagnostic["text"]
+    assert run.result["presence"]["summary"] == "1 online · 1 conflict"
