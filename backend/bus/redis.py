@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.client import PubSub
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
@@ -21,6 +21,8 @@ _CLOSED = ("", b"")
 SUBSCRIBE_TIMEOUT = 5.0
 RECONNECT_DELAYS = (0.1, 0.2, 0.5, 1.0, 2.0)
 """Seconds between attempts to re-establish a lost subscription; the last one repeats."""
+MAX_CONNECTIONS = 100
+"""Redis connections a process opens at most (publishes share one; subscriptions hold one each)."""
 
 
 def connect(url: str) -> Redis:
@@ -29,7 +31,16 @@ def connect(url: str) -> Redis:
     A brief outage (a Redis restart) is ridden out by the retries; subscriptions reconnect on their own.
     """
     retry = Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), retries=3)
-    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, retry=retry)
+    # A burst of commands beyond the pool's size waits for a connection instead of failing.
+    pool = BlockingConnectionPool.from_url(
+        url,
+        max_connections=MAX_CONNECTIONS,
+        timeout=5,
+        socket_connect_timeout=2,
+        socket_timeout=5,
+        retry=retry,
+    )
+    return Redis.from_pool(pool)
 
 
 def _text(value: Any) -> str:
@@ -206,6 +217,16 @@ class RedisSubscription:
                 self.dropped += 1
 
 
+def _settle(batch: list[tuple[str, bytes, asyncio.Future[None]]], error: BaseException | None) -> None:
+    for _channel, _data, done in batch:
+        if done.done():
+            continue
+        if error is None:
+            done.set_result(None)
+        else:
+            done.set_exception(error)
+
+
 class RedisBus:
     """Implements :class:`backend.ports.EventBus` over Redis PUBLISH/SUBSCRIBE."""
 
@@ -213,9 +234,42 @@ class RedisBus:
         self._redis = redis
         self._queue_size = queue_size
         self._subscriptions: set[RedisSubscription] = set()
+        self._outbox: list[tuple[str, bytes, asyncio.Future[None]]] = []
+        self._sender: asyncio.Task[None] | None = None
 
     async def publish(self, channel: str, data: bytes) -> None:
-        await self._redis.publish(channel, data)
+        """Returns once Redis has taken the message, or raises what Redis raised.
+
+        Publishes made while a batch is on its way go out together in the next one, in order, over one
+        connection: a burst of concurrent publishes costs one round trip, not one pooled connection each
+        (the pool's limit made bursts of a hundred fail with "Too many connections").
+        """
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outbox.append((channel, data, done))
+        if self._sender is None:
+            self._sender = asyncio.create_task(self._send(), name="redis-publish")
+        await done
+
+    async def _send(self) -> None:
+        batch: list[tuple[str, bytes, asyncio.Future[None]]] = []
+        try:
+            while self._outbox:
+                batch, self._outbox = self._outbox, []
+                try:
+                    async with self._redis.pipeline(transaction=False) as pipe:
+                        for channel, data, _done in batch:
+                            pipe.publish(channel, data)
+                        await pipe.execute()
+                except (RedisError, OSError) as err:
+                    _settle(batch, err)
+                else:
+                    _settle(batch, None)
+                batch = []
+        finally:
+            self._sender = None
+            # Cancelled (the loop is closing): nobody may wait forever for what was not sent.
+            _settle(batch + self._outbox, ConnectionError("publishing was interrupted"))
+            self._outbox = []
 
     async def subscribe(self, *channels: str) -> RedisSubscription:
         """Never fails for want of Redis: the subscription connects (again) whenever Redis answers."""
@@ -229,5 +283,7 @@ class RedisBus:
 
     async def close(self) -> None:
         """End every subscription; the Redis client itself is owned and closed by the app's cleanup context."""
+        if self._sender is not None:
+            await asyncio.wait({self._sender})  # what was published goes out first
         for sub in list(self._subscriptions):
             await sub.close()

@@ -116,6 +116,25 @@ async def test_many_subscribers_each_get_every_message(bus: EventBus) -> None:
         await sub.close()
 
 
+async def test_a_burst_of_publishes_goes_out_whole_and_in_order(bus: EventBus) -> None:
+    # More concurrent publishes than a Redis connection pool holds (100): none may fail.
+    ch = channel()
+    sub = await bus.subscribe(ch)
+    await asyncio.gather(*(bus.publish(ch, str(n).encode()) for n in range(300)))
+    assert [await next_message(sub) for _ in range(300)] == [(ch, str(n).encode()) for n in range(300)]
+
+
+async def test_connect_waits_for_a_pooled_connection_instead_of_failing(redis_url: str) -> None:
+    client = connect(redis_url)
+    key = f"test:{uuid.uuid4().hex}"
+    try:
+        await asyncio.gather(*(client.incr(key) for _ in range(300)))
+        assert int(await client.get(key) or 0) == 300
+    finally:
+        await client.delete(key)
+        await client.aclose()
+
+
 async def test_slow_memory_subscriber_is_bounded() -> None:
     bus = MemoryBus(queue_size=10)
     ch = channel()
