@@ -51,8 +51,8 @@ async def main(args: argparse.Namespace) -> list[Row]:
     started = time.monotonic()
     header = f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; {machine()}; open files limit {limit}"
     print(header, flush=True)
-    for name in chosen:
-        async with stack() as owned:
+    async with stack() as owned:
+        for name in chosen:
             rows += await BENCHES[name](owned, args.quick)
     print()
     print(table(rows))

@@ -7,18 +7,15 @@ import gc
 import time
 from dataclasses import dataclass
 
+from bench.realtime import population
 from bench.realtime.procs import Proc, Stack
 from bench.realtime.stats import Row
-from bench.realtime.team import make_teams
 from bench.realtime.workers import ClientSpec, Pool, split
 
 
 @dataclass(frozen=True)
 class Plan:
     connections: int
-    per_user: int = 5
-    """Connections each account opens (an agent per working copy, an editor, a dashboard)."""
-    team_size: int = 20
     workers: int = 4
     """Client processes: the client side of thousands of sockets needs cores of its own."""
     concurrency: int = 50
@@ -48,7 +45,7 @@ async def _settled_rss(server: Proc, seconds: float) -> int:
 async def hold(server: Proc, clients: list[ClientSpec], plan: Plan, label: str) -> Held:
     pool = Pool(
         [
-            {"clients": part, "seed": n, "concurrency": plan.concurrency}
+            {"clients": part, "seed": n, "concurrency": plan.concurrency, "raw": True}
             for n, part in enumerate(split(clients, plan.workers))
         ]
     )
@@ -98,18 +95,13 @@ async def run(stack: Stack, *, quick: bool) -> list[Row]:
     floor = await hold(relay, echo, plan, "relay")
     stack.stop(relay)
 
-    users = max(plan.team_size, n // plan.per_user)
-    print(f"connections: set-up ({users} accounts in teams of {plan.team_size})", flush=True)
     deployment = await stack.tandem(name="connections")
     (server,) = deployment.servers
-    teams = await make_teams(server.url, [plan.team_size] * (users // plan.team_size), prefix="conn", concurrency=16)
+    teams = await population.people(stack, deployment, quick)
     url = server.ws_url + "/api/ws"
     accounts = [(m.token, t.project_id) for t in teams for m in t.members]
-    clients = [
-        {"url": url, "token": token, "project_id": project_id}
-        for _ in range(plan.per_user)
-        for token, project_id in accounts
-    ]
+    users = len(accounts)
+    clients = [{"url": url, "token": accounts[k % users][0], "project_id": accounts[k % users][1]} for k in range(n)]
     result = await hold(server, clients, plan, "tandem")
     stack.stop(server)
 

@@ -184,10 +184,9 @@ async def run(stack: Stack, *, quick: bool) -> list[Row]:
         await driver.close()
     stack.stop(relay)
 
-    print("fan-out: set-up", flush=True)
     deployment = await stack.tandem(name="fanout")
     (server,) = deployment.servers
-    (team,) = await make_teams(server.url, [r + 1], prefix="fan", concurrency=16)
+    (team,) = await stack.teams(deployment, f"fanout{r}", [r + 1])
     owner, *members = team.members
     url = server.ws_url + "/api/ws"
     clients = [{"url": url, "token": m.token, "project_id": team.project_id} for m in members]

@@ -6,16 +6,14 @@ import asyncio
 import time
 from dataclasses import dataclass
 
+from bench.realtime import population
 from bench.realtime.procs import Proc, Stack
 from bench.realtime.stats import Row
-from bench.realtime.team import make_teams
 from bench.realtime.workers import ClientSpec, Pool, split
 
 
 @dataclass(frozen=True)
 class Plan:
-    teams: int = 8
-    team_size: int = 8
     window: int = 8
     """Updates each connection keeps in flight."""
     warmup: float = 2.0
@@ -61,17 +59,17 @@ async def blast(server: Proc, clients: list[ClientSpec], plan: Plan, *, snapshot
 
 async def run(stack: Stack, *, quick: bool) -> list[Row]:
     plan = QUICK if quick else FULL
-    connections = plan.teams * plan.team_size
+    connections = population.INGEST_TEAMS * population.TEAM_SIZE
     print(f"ingest: relay floor ({connections} connections)", flush=True)
     (relay,) = await stack.relay()
     echo = [{"url": relay.ws_url + "/ws?echo=1", "hello": True} for _ in range(connections)]
     floor = await blast(relay, echo, plan, snapshot=False)
     stack.stop(relay)
 
-    print("ingest: set-up", flush=True)
     deployment = await stack.tandem(name="ingest")
     (server,) = deployment.servers
-    teams = await make_teams(server.url, [plan.team_size] * plan.teams, prefix="ingest")
+    people = await population.people(stack, deployment, quick)
+    teams = people[population.LATENCY_TEAMS : population.LATENCY_TEAMS + population.INGEST_TEAMS]
     clients = [
         {"url": server.ws_url + "/api/ws", "token": m.token, "repository_id": t.repository_id}
         for t in teams

@@ -11,11 +11,10 @@ from typing import Any
 import aiohttp
 import orjson
 
-from bench.realtime import wire
+from bench.realtime import population, wire
 from bench.realtime.edits import change, hunk, snapshot
 from bench.realtime.procs import Proc, Stack
 from bench.realtime.stats import Row, check, percentile
-from bench.realtime.team import make_teams
 from bench.realtime.workers import Pool, split
 
 WAIT = 10.0
@@ -27,8 +26,6 @@ class Plan:
     warmup: int
     interval: float
     """Seconds between one probe's end and the next one's start."""
-    teams: int = 20
-    team_size: int = 10
     rate: float = 2.0
     """Updates a second per background developer."""
     settle: float = 3.0
@@ -152,11 +149,12 @@ async def run(stack: Stack, *, scale_out: bool, quick: bool) -> list[Row]:
     plan = QUICK if quick else FULL
     processes = 2 if scale_out else 1
     mode = "scale-out" if scale_out else "embedded"
-    print(f"latency [{mode}]: set-up", flush=True)
+    print(f"latency [{mode}]: start", flush=True)
     relays = await stack.relay(processes=processes, redis=scale_out)
     deployment = await stack.tandem(scale_out=scale_out, processes=processes, name=f"latency-{mode}")
     servers = deployment.servers
-    probe_team, *teams = await make_teams(servers[0].url, [2] + [plan.team_size] * plan.teams, prefix="lat")
+    teams = (await population.people(stack, deployment, quick))[: population.LATENCY_TEAMS]
+    probe_team = await population.probe(stack, deployment)
     a, b = probe_team.members
 
     def probes() -> list[HubProbe | RelayProbe]:
@@ -182,7 +180,7 @@ async def run(stack: Stack, *, scale_out: bool, quick: bool) -> list[Row]:
     for proc in [*servers, *relays]:
         stack.stop(proc)
 
-    developers = plan.teams * plan.team_size
+    developers = sum(len(t.members) for t in teams)
     rate = (after["replies"] - before["replies"]) / elapsed
     events = (after["events"] - before["events"]) / elapsed
     load_note = f"{developers} devs: {rate:,.0f} updates/s, {events:,.0f} events/s, server CPU {cpu / elapsed:.0%}"

@@ -21,6 +21,8 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 
+from bench.realtime.team import Team, make_teams
+
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -164,6 +166,8 @@ class Stack:
         self.procs: list[Proc] = []
         self.databases: list[str] = []
         self.redis_url: str | None = None
+        self.envs: dict[str, dict[str, str]] = {}
+        self.populations: dict[tuple[str, str], list[Team]] = {}
 
     def _track(self, proc: Proc) -> Proc:
         self.procs.append(proc)
@@ -238,15 +242,28 @@ class Stack:
 
     # -- servers ------------------------------------------------------------------------------------
 
+    async def _mode_env(self, scale_out: bool) -> dict[str, str]:
+        """One database (and secret key) per mode for the whole run, so accounts are set up once per mode."""
+        mode = "scale-out" if scale_out else "embedded"
+        if mode not in self.envs:
+            env = {
+                **BENCH_ENV,
+                "TANDEM_DATA_DIR": str(self.workdir / f"{mode}-data"),
+                "TANDEM_SECRET_KEY": secrets.token_urlsafe(48),
+                # One service behind a load balancer: every process signs and checks tokens for this URL.
+                "TANDEM_PUBLIC_URL": "http://127.0.0.1:8400",
+            }
+            if scale_out:
+                env["TANDEM_DATABASE_URL"] = await self.postgres()
+                env["TANDEM_REDIS_URL"] = await self.redis()
+            self.envs[mode] = env
+        return self.envs[mode]
+
     async def tandem(self, *, scale_out: bool = False, processes: int = 1, name: str = "tandem") -> Deployment:
-        """`tandem server` process(es): embedded (SQLite, in-process bus) or on PostgreSQL + Redis."""
-        data_dir = self.workdir / f"{name}-data"
-        env = {**BENCH_ENV, "TANDEM_DATA_DIR": str(data_dir), "TANDEM_SECRET_KEY": secrets.token_urlsafe(48)}
-        if scale_out:
-            env["TANDEM_DATABASE_URL"] = await self.postgres()
-            env["TANDEM_REDIS_URL"] = await self.redis()
-        elif processes != 1:
+        """Fresh `tandem server` process(es): embedded (SQLite, in-process bus) or on PostgreSQL + Redis."""
+        if processes != 1 and not scale_out:
             raise ValueError("the embedded mode runs one process")
+        env = await self._mode_env(scale_out)
         servers = []
         for n in range(processes):
             port = free_port()
@@ -255,6 +272,20 @@ class Stack:
         for proc in servers:
             await wait_http(proc)
         return Deployment("scale-out" if scale_out else "embedded", servers, self.workdir, env)
+
+    async def teams(self, deployment: Deployment, key: str, sizes: list[int]) -> list[Team]:
+        """Teams set up once per mode and ``key`` through the API of ``deployment``, reused by later servers."""
+        cache = (deployment.mode, key)
+        if cache not in self.populations:
+            started = time.perf_counter()
+            self.populations[cache] = await make_teams(deployment.servers[0].url, sizes, prefix=key)
+            accounts = sum(sizes)
+            print(
+                f"set-up [{deployment.mode}]: {accounts} accounts in {len(sizes)} projects ({key}) "
+                f"in {time.perf_counter() - started:.0f}s",
+                flush=True,
+            )
+        return self.populations[cache]
 
     async def relay(self, *, processes: int = 1, redis: bool = False, name: str = "relay") -> list[Proc]:
         """The floor: bare aiohttp relay process(es), through one Redis PUBLISH/SUBSCRIBE hop if ``redis``."""
@@ -276,5 +307,12 @@ async def stack() -> AsyncIterator[Stack]:
     owned = Stack()
     try:
         yield owned
+    except BaseException:
+        # Keep the processes' logs for a post-mortem.
+        kept = Path(tempfile.mkdtemp(prefix="tandem-bench-failed-"))
+        for log in owned.workdir.glob("*.log"):
+            shutil.copy(log, kept / log.name)
+        print(f"logs of the failed run kept in {kept}", file=sys.stderr)
+        raise
     finally:
         await owned.close()

@@ -13,6 +13,7 @@ import aiohttp
 PASSWORD = "bench password, long enough"
 _RUN = uuid.uuid4().hex[:6]
 _emails = itertools.count(1)
+RETRIES = 5
 
 
 @dataclass(frozen=True)
@@ -38,14 +39,21 @@ class Api:
         self.session = session
         self.base = base
         self._gate = asyncio.Semaphore(concurrency)
+        self.retries = 0
 
     async def post(self, path: str, body: dict[str, Any] | None = None, token: str | None = None) -> Any:
         headers = {"Authorization": f"Bearer {token}"} if token else None
-        async with self._gate, self.session.post(self.base + path, json=body, headers=headers) as resp:
-            data = await resp.json()
-            if resp.status >= 400:
-                raise RuntimeError(f"POST {path}: {resp.status} {data}")
-            return data
+        for attempt in range(RETRIES + 1):
+            async with self._gate, self.session.post(self.base + path, json=body, headers=headers) as resp:
+                data = await resp.json()
+                if resp.status < 400:
+                    return data
+                # Embedded SQLite refuses a write that began as a read while another commit landed
+                # ("database is locked"): the server answers 500 and the request can be made again.
+                if resp.status != 500 or attempt == RETRIES:
+                    raise RuntimeError(f"POST {path}: {resp.status} {data}")
+                self.retries += 1
+        raise AssertionError("unreachable")
 
     async def register(self) -> Member:
         email = f"dev{next(_emails)}-{_RUN}@bench.example"
@@ -72,4 +80,7 @@ class Api:
 async def make_teams(base: str, sizes: list[int], *, prefix: str = "team", concurrency: int = 8) -> list[Team]:
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency * 2)) as session:
         api = Api(session, base, concurrency)
-        return list(await asyncio.gather(*(api.team(size, f"{prefix}{n}") for n, size in enumerate(sizes))))
+        teams = list(await asyncio.gather(*(api.team(size, f"{prefix}{n}") for n, size in enumerate(sizes))))
+        if api.retries:
+            print(f"set-up: {api.retries} requests answered 500 (SQLite 'database is locked') and were retried")
+        return teams

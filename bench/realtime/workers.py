@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import multiprocessing
 import random
+import sys
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +22,7 @@ import aiohttp
 import orjson
 
 from bench.realtime.edits import Developer, snapshot
+from bench.realtime.rawws import RawLink
 from tandem.protocol import PROTOCOL_VERSION
 
 ClientSpec = dict[str, Any]
@@ -52,6 +54,8 @@ class Link:
                 self.replies += 1
                 if '"ok":false' in data[:40]:
                     self.errors += 1
+                    if self.errors == 1:
+                        print(f"load generator: first error reply on a connection: {data[:300]}", file=sys.stderr)
                 pending = self.pending
                 if pending is not None:
                     self.pending = None
@@ -76,6 +80,10 @@ class Link:
         self.sent += 1
         await self.ws.send_bytes(self.dev.update_frame(self.ids))
 
+    @property
+    def closed(self) -> bool:
+        return self.ws.closed
+
     async def close(self) -> None:
         with contextlib.suppress(aiohttp.ClientError, ConnectionError):
             await self.ws.close()
@@ -91,7 +99,9 @@ class Worker:
         self.concurrency: int = spec.get("concurrency", 32)
         self.seed: int = spec.get("seed", 0)
         self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
-        self.links: list[Link] = []
+        self.raw: bool = spec.get("raw", False)
+        """Hold connections with the minimal client of :mod:`bench.realtime.rawws` (no updates then)."""
+        self.links: list[Link | RawLink] = []
         self.specs: list[ClientSpec] = []
         self.tasks: list[asyncio.Task[None]] = []
 
@@ -103,9 +113,13 @@ class Worker:
         async def one(n: int, client: ClientSpec) -> None:
             async with gate:
                 try:
-                    headers = {"Authorization": f"Bearer {client['token']}"} if client.get("token") else None
-                    ws = await self.session.ws_connect(client["url"], headers=headers, max_msg_size=0)
-                    link = Link(ws, self.seed * 100_000 + n)
+                    link: Link | RawLink
+                    if self.raw:
+                        link = await RawLink.open(client["url"], client.get("token"))
+                    else:
+                        headers = {"Authorization": f"Bearer {client['token']}"} if client.get("token") else None
+                        ws = await self.session.ws_connect(client["url"], headers=headers, max_msg_size=0)
+                        link = Link(ws, self.seed * 100_000 + n)
                     if client.get("hello", True):
                         await link.request({"type": "hello", "protocol": PROTOCOL_VERSION, "client": "bench"})
                     if arg.get("snapshot"):
@@ -123,7 +137,7 @@ class Worker:
     async def subscribe(self, _arg: object) -> dict[str, Any]:
         gate = asyncio.Semaphore(self.concurrency)
 
-        async def one(link: Link, client: ClientSpec) -> None:
+        async def one(link: Link | RawLink, client: ClientSpec) -> None:
             async with gate:
                 await link.request({"type": "subscribe", "project_id": client["project_id"]})
 
@@ -142,11 +156,11 @@ class Worker:
                 await asyncio.sleep(rng.uniform(0.5, 1.5) / rate)
 
         rng = random.Random(self.seed)
-        self.tasks += [asyncio.create_task(run(link, random.Random(rng.random()))) for link in self.links]
+        self.tasks += [asyncio.create_task(run(link, random.Random(rng.random()))) for link in self._updaters()]
 
     async def blast(self, arg: dict[str, Any]) -> None:
         """Each link keeps ``window`` updates in flight, sending the next one as each reply arrives."""
-        for link in self.links:
+        for link in self._updaters():
             link.blasting = True
             for _ in range(arg["window"]):
                 await link.send_update()
@@ -157,11 +171,14 @@ class Worker:
             "events": sum(link.events for link in self.links),
             "errors": sum(link.errors for link in self.links),
             "sent": sum(link.sent for link in self.links),
-            "open": sum(not link.ws.closed for link in self.links),
+            "open": sum(not link.closed for link in self.links),
         }
 
+    def _updaters(self) -> list[Link]:
+        return [link for link in self.links if isinstance(link, Link)]
+
     async def stop(self, _arg: object) -> None:
-        for link in self.links:
+        for link in self._updaters():
             link.blasting = False
         for task in self.tasks:
             task.cancel()
