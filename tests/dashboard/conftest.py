@@ -32,7 +32,8 @@ LAUNCH_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-TIMEOUT_MS = 5_000
+TIMEOUT_MS = 10_000
+"""For actions and assertions: generous for a busy 2-core CI machine; a passing step takes milliseconds."""
 
 NewPage = Callable[[], Awaitable[Page]]
 
@@ -46,6 +47,7 @@ def chromium() -> Path:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser(chromium: Path) -> AsyncIterator[Browser]:
+    expect.set_options(timeout=TIMEOUT_MS)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(chromium), headless=True, args=LAUNCH_ARGS)
         yield browser

@@ -106,11 +106,19 @@ async def test_a_conflict_appears_live_and_its_anchor_highlights_it(
     await expect(fresh_card).to_be_focused()
     await fresh.screenshot(path=str(tmp_path / "conflicts.png"), full_page=True)
 
-    # Bob reverts: the finding resolves, and leaves both pages without a reload.
+    # Dismissing is an editor action; the page shows it (to Ada only).
+    await ada_agent.call("finding.dismiss", finding_id=finding["id"])
+    await expect(card).to_contain_text("You dismissed this")
+    await expect(fresh_card).not_to_contain_text("dismissed")
+
+    # Bob reverts: the finding resolves and leaves Bob's page without a reload. Ada muted it, so the hub no
+    # longer tells her about it: her page learns it at its next refetch (here: a reload).
     await bob_agent.call("activity.update", workcopy="laptop", seq=2, removed=["src/app.py"])
-    await expect(card).to_have_count(0)
     await expect(fresh_card).to_have_count(0)
     await expect(fresh.get_by_text("is not open any more")).to_be_visible()
+    await server.app[keys.HUB].activity.recorder.flush()
+    await page.reload()
+    await expect(page.get_by_text("No open conflicts")).to_be_visible()
 
 
 async def test_presence_shows_branch_and_file_and_activity_is_filtered(
