@@ -1,0 +1,50 @@
+"""How much fuzzing a run does: bounded and deterministic by default, longer or reseeded through the environment.
+
+``TANDEM_FUZZ_SCALE`` multiplies every example count (and the tests' time limits); ``TANDEM_FUZZ_SEED`` draws
+a different sequence of examples from that seed instead of the fixed one CI uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from hypothesis import HealthCheck, seed, settings
+
+T = TypeVar("T")
+SCALE = float(os.environ.get("TANDEM_FUZZ_SCALE", "1"))
+SEED = os.environ.get("TANDEM_FUZZ_SEED")
+TIMEOUT = 60 * max(1.0, SCALE)
+"""Seconds a fuzz test may take, for ``pytest.mark.timeout``."""
+
+
+def examples(count: int) -> int:
+    return max(1, round(count * SCALE))
+
+
+def fuzzed(count: int) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Hypothesis settings for a fuzz run of ``count`` examples (times the scale)."""
+
+    def decorate(test: Callable[..., None]) -> Callable[..., None]:
+        configured = settings(
+            max_examples=examples(count),
+            deadline=None,
+            derandomize=SEED is None,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+        )(test)
+        return configured if SEED is None else seed(int(SEED))(configured)
+
+    return decorate
+
+
+async def run_examples(test: Callable[[], None]) -> None:
+    """Run a synchronous Hypothesis test in a worker thread, so the app keeps serving on this loop."""
+    await asyncio.to_thread(test)
+
+
+def on_loop(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
+    """From the worker thread: run ``coro`` on the app's loop and wait for its result."""
+    return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)
