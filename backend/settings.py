@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -169,11 +170,15 @@ class Settings(BaseSettings):
             return path.read_text().strip()
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         key = secrets.token_urlsafe(48)
-        # O_EXCL: two processes starting at once must not each write a different key.
+        # Write a private temporary file, then link it into place: the key file appears whole or not at
+        # all, and when two processes start at once exactly one link wins and both use its key.
+        fd, tmp = tempfile.mkstemp(prefix=".secret-", dir=self.data_dir)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(key + "\n")
+            os.link(tmp, path)
         except FileExistsError:
             return path.read_text().strip()
-        with os.fdopen(fd, "w") as handle:
-            handle.write(key + "\n")
+        finally:
+            os.unlink(tmp)
         return key
