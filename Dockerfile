@@ -18,6 +18,7 @@ COPY tandem ./tandem
 COPY backend ./backend
 COPY agent ./agent
 COPY lsp ./lsp
+COPY dashboard/static ./dashboard/static
 RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --no-editable
 
 # -- runtime: the virtual environment and nothing else ---------------------------------------------------------

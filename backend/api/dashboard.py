@@ -12,7 +12,10 @@ from backend import keys
 from backend.errors import NotFound
 from backend.settings import Settings
 
-STATIC_DIR = Path(__file__).resolve().parents[2] / "dashboard" / "static"
+_INSTALLED = Path(__file__).resolve().parents[1] / "_dashboard"
+"""Where a wheel carries the dashboard (pyproject.toml force-includes dashboard/static there)."""
+_SOURCE = Path(__file__).resolve().parents[2] / "dashboard" / "static"
+STATIC_DIR = _INSTALLED if _INSTALLED.is_dir() else _SOURCE
 """The dashboard's files, served as they are: plain ES modules and CSS, no build step."""
 
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html", ".svg": "image/svg+xml"}
