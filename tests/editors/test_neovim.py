@@ -95,7 +95,15 @@ async def test_plugin_clients_settings_and_restart(nvim: str, tmp_path: Path, sh
         (root / ".git").mkdir(parents=True)  # the root marker is all the plugin looks at
         (root / "sub").mkdir()
         roots.append(root)
-    env = editor_env(tmp_path / "nvim", None, TANDEM_TEST_ROOT_A=str(roots[0]), TANDEM_TEST_ROOT_B=str(roots[1]))
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    env = editor_env(
+        tmp_path / "nvim",
+        None,
+        TANDEM_TEST_ROOT_A=str(roots[0]),
+        TANDEM_TEST_ROOT_B=str(roots[1]),
+        TANDEM_TEST_OUTSIDE=str(outside),
+    )
     # Nobody's agent: a runtime dir without a socket, and the server may not start one.
     env |= {"TANDEM_RUNTIME_DIR": str(short_dir("run")), "TANDEM_CONFIG_DIR": str(short_dir("cfg"))}
     run = await run_nvim(nvim, "plugin.lua", env)

@@ -98,6 +98,8 @@ local function run()
   local three = vim.api.nvim_get_current_buf()
   vim.cmd("enew")
   local scratch = vim.api.nvim_get_current_buf()
+  vim.cmd("edit " .. vim.fn.fnameescape(env.TANDEM_TEST_OUTSIDE .. "/loose.txt"))
+  local loose = vim.api.nvim_get_current_buf()
   wait_for("the clients to initialize", function()
     return #clients() >= 2 and client_of(one) ~= nil and client_of(two) ~= nil and client_of(three) ~= nil
   end)
@@ -105,6 +107,7 @@ local function run()
   eq(client_of(one), client_of(two), "reused within a root")
   eq(client_of(one) ~= client_of(three), true, "another root, another client")
   eq(client_of(scratch), nil, "no client for a scratch buffer")
+  eq(client_of(loose), nil, "no client for a file outside any working copy")
 
   vim.cmd("buffer " .. one)
   wait_for("presence", function()
@@ -132,6 +135,23 @@ local function run()
   end)
   eq(#prompts, 1, "asked for the text")
   eq(answers[1], { ok = false }, "the server ran it (and found no such finding)")
+
+  -- :TandemStatus says what tandem/status answers; :TandemLog opens the LSP log.
+  local notified = {}
+  local notify = vim.notify
+  vim.notify = function(message)
+    table.insert(notified, message)
+  end
+  vim.cmd("TandemStatus")
+  wait_for(":TandemStatus's answer", function()
+    return #notified > 0
+  end)
+  vim.notify = notify
+  eq(vim.split(notified[1], "\n")[1], "Tandem: no agent — agent not running", ":TandemStatus")
+  vim.cmd("TandemLog")
+  eq(vim.api.nvim_buf_get_name(0), vim.lsp.get_log_path(), ":TandemLog")
+  eq(#clients(), 2, "the log is in no working copy")
+  vim.cmd("buffer " .. one)
 
   -- New settings reach the running clients.
   tandem.setup({ severity = { conflict = "error" } })
