@@ -112,7 +112,7 @@ def run(root: Path, paths: list[Path], runs: int) -> None:
         second = paths[1].relative_to(root).as_posix()
         rows.append(
             (
-                "one file, rename hint (pathspec git diff)",
+                "one file, rename hint (scratch index diff)",
                 *measure(lambda: file_change(repo, base, one, key=KEY, old_path=second), runs),
             )
         )
