@@ -58,7 +58,11 @@ export function teammateLine(teammate: Teammate): string {
   return [teammate.name || teammate.user_id, ...where].join(" — ") + state;
 }
 
-export function statusView(presence: Presence | undefined): StatusView {
+/** The status bar: presence when the server has sent some; else why it is missing (it did not start), or starting. */
+export function statusView(presence: Presence | undefined, failure?: string): StatusView {
+  if (presence === undefined && failure !== undefined) {
+    return { text: "$(error) Tandem", tooltip: `Tandem: ${failure}`, command: "tandem.showLog", warning: true };
+  }
   if (presence === undefined) {
     return { text: "$(sync~spin) Tandem", tooltip: "Tandem: starting", command: "tandem.showLog", warning: false };
   }

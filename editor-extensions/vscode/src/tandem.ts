@@ -20,6 +20,8 @@ export class Tandem {
   private settings: Settings;
   private client: Client | undefined;
   private presence: Presence | undefined;
+  /** Why the server is not running, when it failed to start. */
+  private failure: string | undefined;
   private readonly disposables: Disposable[] = [];
   private clientDisposables: Disposable[] = [];
   private focusTimer: ReturnType<typeof setTimeout> | undefined;
@@ -124,9 +126,12 @@ export class Tandem {
         this.render();
       }),
     );
+    this.failure = undefined;
     try {
       await client.start();
     } catch (err) {
+      this.failure = `\`${[command, ...args].join(" ")}\` did not start: ${describe(err)}`;
+      this.render();
       throw new Error(
         `\`${[command, ...args].join(" ")}\` did not start (${describe(err)}); ` +
           "set tandem.command or tandem.interpreter to a Tandem that has `tandem lsp`",
@@ -139,6 +144,7 @@ export class Tandem {
     const client = this.client;
     this.client = undefined;
     this.presence = undefined;
+    this.failure = undefined;
     for (const disposable of this.clientDisposables.splice(0)) disposable.dispose();
     this.render();
     await client?.stop();
@@ -169,6 +175,6 @@ export class Tandem {
   }
 
   private render(): void {
-    this.host.showStatus(statusView(this.presence));
+    this.host.showStatus(statusView(this.presence, this.failure));
   }
 }

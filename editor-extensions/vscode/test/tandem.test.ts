@@ -54,6 +54,12 @@ describe("activate", () => {
     assert.equal(host.errors.length, 1);
     assert.match(host.errors[0] ?? "", /`nope lsp` did not start \(spawn nope ENOENT\); set tandem.command/);
     assert.ok(host.logged.some((line) => line.startsWith("error: starting the language server failed")));
+    assert.deepEqual(host.views.at(-1), {
+      text: "$(error) Tandem",
+      tooltip: "Tandem: `nope lsp` did not start: spawn nope ENOENT",
+      command: "tandem.showLog",
+      warning: true,
+    });
   });
 });
 
