@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 PresenceState = Literal["online", "idle", "away", "offline"]
@@ -28,7 +28,17 @@ class PresenceEntry:
         return (self.state, self.branch, self.file)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # What dataclasses.asdict gives, written out: asdict deep-copies each field, 40x slower, and this runs
+        # for every member in each subscribe reply and for every presence write to Redis.
+        return {
+            "user_id": self.user_id,
+            "state": self.state,
+            "branch": self.branch,
+            "file": self.file,
+            "last_seen": self.last_seen,
+            "last_active": self.last_active,
+            "away": self.away,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PresenceEntry:
