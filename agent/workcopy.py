@@ -79,6 +79,8 @@ class Workcopy:
         self.buffers: dict[str, tuple[str, int]] = {}
         self.reported_versions: dict[str, int] = {}
         self.focus: Focus | None = None
+        self._focus_sent: Focus | None = None
+        """The focus the backend last got (it rides along with file updates)."""
         self.seq = 0
         self.needs_snapshot = True
         self.messages = 0
@@ -153,6 +155,8 @@ class Workcopy:
 
     async def _flush_focus(self) -> None:
         await asyncio.sleep(FOCUS_DELAY)
+        if self.focus == self._focus_sent:
+            return  # an update carried it already: no extra round trip in the way of the next edit
         async with self._lock:
             if self._can_send() and not self.needs_snapshot:
                 with contextlib.suppress(Offline, RemoteError):
@@ -326,6 +330,7 @@ class Workcopy:
             files=[orjson.Fragment(p) for p in first],
             focus=None if self.focus is None else self.focus.model_dump(),
         )
+        self._focus_sent = self.focus
         self.messages += 1
         for chunk in rest:
             self.seq += 1
@@ -353,6 +358,8 @@ class Workcopy:
                 removed=removed if last else [],
                 focus=None if self.focus is None or not last else self.focus.model_dump(),
             )
+            if last:
+                self._focus_sent = self.focus
             self.messages += 1
         for path in removed:
             self.view.pop(path, None)
