@@ -18,6 +18,8 @@ from agent.daemon import Agent
 from tandem.logs import JsonFormatter
 
 log = logging.getLogger(__name__)
+SOCKET_CHECK = 30.0
+"""Seconds between checks that the agent's socket still exists."""
 
 
 class AlreadyRunning(RuntimeError):
@@ -60,15 +62,35 @@ async def serve(config_dir: Path, runtime: Path, paths: Sequence[Path] = ()) -> 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, agent.stopped.set)
+    watchdog: asyncio.Task[None] | None = None
     try:
         await agent.start(paths)
         log.info("agent started", extra={"pid": os.getpid(), "socket": str(agent.socket)})
+        watchdog = asyncio.create_task(_stop_when_socket_goes(agent))
         await agent.stopped.wait()
     finally:
+        if watchdog is not None:
+            watchdog.cancel()
         log.info("agent stopping")
         await agent.close()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
+
+
+async def _stop_when_socket_goes(agent: Agent, every: float = SOCKET_CHECK) -> None:
+    """An agent whose socket was removed (its runtime dir cleaned up) can no longer be reached: it stops."""
+    socket = agent.socket
+    identity = socket.stat().st_ino
+    while True:
+        await asyncio.sleep(every)
+        try:
+            gone = socket.stat().st_ino != identity
+        except FileNotFoundError:
+            gone = True
+        if gone:
+            log.warning("socket %s is gone: stopping", socket)
+            agent.stopped.set()
+            return
 
 
 def run(config_dir: Path, runtime: Path, paths: Sequence[Path] = (), *, log_level: str = "INFO") -> None:

@@ -47,8 +47,9 @@ def closed_port() -> int:
     return port
 
 
+# ``runtimes`` before ``editors``: the editors close first, so none restarts an agent after it was stopped.
 async def test_without_an_agent_or_a_backend_it_stays_quiet(
-    editors: StartEditor, runtimes: Callable[[], tuple[Path, Path]]
+    runtimes: Callable[[], tuple[Path, Path]], editors: StartEditor
 ) -> None:
     config, runtime = runtimes()
     editor = await editors(runtime, config, options={"agentAutoStart": False})
@@ -68,7 +69,7 @@ async def test_without_an_agent_or_a_backend_it_stays_quiet(
 
 
 async def test_it_starts_the_agent_and_restarts_it_on_request(
-    client: TestClient[Any, Any], editors: StartEditor, runtimes: Callable[[], tuple[Path, Path]]
+    client: TestClient[Any, Any], runtimes: Callable[[], tuple[Path, Path]], editors: StartEditor
 ) -> None:
     team = await named_team(client)
     config, runtime = runtimes()
