@@ -49,19 +49,21 @@ async def fuzz_api(client: TestClient[Any, Any], per_operation: int) -> None:
             await world.keep_signed_in()
         return reply
 
-    for operation in operations(document):
-        # A snapshot: ids minted during the run (a new token after one was revoked) must not change the strategy.
-        known = {name: tuple(values) for name, values in world.known.items()}
+    try:
+        for operation in operations(document):
+            # A snapshot: ids minted during the run (a new token after one was revoked) must not change the strategy.
+            known = {name: tuple(values) for name, values in world.known.items()}
 
-        @budget.fuzzed(per_operation)
-        @given(case=cases(operation, schemas, known, FUZZ_SETTINGS["max_body_bytes"]))
-        def check(case: Case) -> None:
-            reply = budget.on_loop(loop, exercise(case))
-            found = problems(case, reply, responses)
-            assert not found, f"{case.describe()}\n-> " + "\n-> ".join(found)
+            @budget.fuzzed(per_operation)
+            @given(case=cases(operation, schemas, known, FUZZ_SETTINGS["max_body_bytes"]))
+            def check(case: Case) -> None:
+                reply = budget.on_loop(loop, exercise(case))
+                found = problems(case, reply, responses)
+                assert not found, f"{case.describe()}\n-> " + "\n-> ".join(found)
 
-        await budget.run_examples(check)
-    await world.close()
+            await budget.run_examples(check)
+    finally:
+        await world.close()
     assert await world.sentinel.snapshot(client) == before
 
 

@@ -57,7 +57,7 @@ def test_every_body_and_command_is_covered() -> None:
 def test_fitting_values_fit(name: str, schema: Any, components: Any, prefix: str) -> None:
     check = validator(schema, components, prefix)
 
-    @budget.fuzzed(20)
+    @budget.fuzzed(10)
     @given(value=SchemaStrategies(components).valid(schema))
     def fits(value: Any) -> None:
         errors = [e.message for e in check.iter_errors(value)]
@@ -73,7 +73,7 @@ def test_wrong_types_do_not_fit(name: str, schema: Any, components: Any, prefix:
     resolved = strategies.resolve(schema)
     fields = {n: p for n, p in resolved.get("properties", {}).items() if strategies.wrong_types(p)}
 
-    @budget.fuzzed(20)
+    @budget.fuzzed(10)
     @given(data=st.data())
     def misfits(data: st.DataObject) -> None:
         assert not check.is_valid(data.draw(strategies.wrong_type(schema)))

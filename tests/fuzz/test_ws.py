@@ -28,6 +28,7 @@ HUB_SETTINGS = {**FUZZ_SETTINGS, "ws_max_message_bytes": MAX_MESSAGE_BYTES, "ws_
 async def fuzz_hub(client: TestClient[Any, Any], per_command: int) -> None:
     """Send ``per_command`` fuzzed frames (times the scale) of each command type, and as many garbage frames."""
     world = await build_world(client)
+    await world.close()  # only its accounts, projects and credentials are needed here
     ws = await client.ws_connect("/api/ws", headers={"Authorization": world.credentials["access"]})
     session = HubSession(ws)
     hello = Frame(orjson.dumps({"id": "hello", "type": "hello", "protocol": PROTOCOL_VERSION}), False, "hello")
@@ -51,7 +52,6 @@ async def fuzz_hub(client: TestClient[Any, Any], per_command: int) -> None:
     ping = Frame(orjson.dumps({"id": "last", "type": "ping"}), False, "last")
     assert await session.exchange(ping) == []
     await ws.close()
-    await world.close()
 
 
 @pytest.mark.timeout(budget.TIMEOUT)

@@ -103,6 +103,13 @@ class World:
                 return Reply(resp.status, resp.content_type, first)
             return Reply(resp.status, resp.content_type, await resp.read())
 
+    async def arm(self) -> None:
+        """Credentials of every kind for the fuzzer: valid, limited, expired and forged."""
+        self.credentials["access"] = f"Bearer {self.fuzzer.access_token}"
+        self._forge(self.fuzzer.access_token)
+        await self._mint_read_token()
+        await self._expire()
+
     async def keep_signed_in(self) -> None:
         """Sign in again, or mint a new token, when a fuzzed request legitimately signed the fuzzer out."""
         me = await self.client.get("/api/me", headers={"Authorization": self.credentials["access"]})
@@ -182,10 +189,7 @@ async def build_world(client: TestClient[Any, Any]) -> World:
         known["remote_url"].append(remote)
     await _json(client, "PATCH", f"/api/projects/{sentinel_project}", owner, json={"description": "must survive"})
     world = World(client, fuzzer, Sentinel(owner, sentinel_project), known)
-    world.credentials["access"] = f"Bearer {fuzzer.access_token}"
-    world._forge(fuzzer.access_token)
-    await world._mint_read_token()
-    await world._expire()
+    await world.arm()
     sessions = await _json(client, "GET", "/api/me/sessions", fuzzer)
     known["session_id"] = [s["id"] for s in sessions["items"]]
     return world

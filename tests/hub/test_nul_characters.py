@@ -20,7 +20,9 @@ COMMANDS: list[dict[str, Any]] = [
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=[c["type"] for c in COMMANDS])
-async def test_nul_in_a_command_is_invalid(client: TestClient[Any, Any], connect: Connect, command: dict[str, Any]) -> None:
+async def test_nul_in_a_command_is_invalid(
+    client: TestClient[Any, Any], connect: Connect, command: dict[str, Any]
+) -> None:
     _, (alice,) = await make_team(client, 1)
     proto = await connect(client, alice)
     fields = {k: v for k, v in command.items() if k != "type"}

@@ -44,7 +44,9 @@ async def test_activity_numbers_past_any_file(client: TestClient[Any, Any], conn
         {"seq": 1, "files": [], "focus": {"path": "a.py", "line": HUGE}},
     ]
     for n, fields in enumerate(cases):
-        reply = await ask(proto, {"id": f"c{n}", "type": "activity.snapshot", "workcopy": "wc", "state": state, **fields})
+        reply = await ask(
+            proto, {"id": f"c{n}", "type": "activity.snapshot", "workcopy": "wc", "state": state, **fields}
+        )
         assert reply["ok"] is False, (fields, reply)
         assert reply["error"]["code"] == "invalid", (fields, reply)
     result = await proto.call("activity.snapshot", workcopy="wc", seq=2**62, state=state, files=[])
