@@ -172,7 +172,8 @@ class ActivityService:
             changes += self.engine.remove_participant(participant)
         self.owners[participant] = owner
         changes += self._adopt(workcopy)
-        await self._publish(wire.encode_snapshot(workcopy))
+        if self.replicate:  # encode only when another process will read it
+            await self._publish(wire.encode_snapshot(workcopy))
         self._dirty.add(participant)
         self._record(workcopy, files)
         await self._emit(changes, persist=True)
@@ -195,7 +196,8 @@ class ActivityService:
         if seq <= workcopy.seq:
             return False
         changes = self._apply_update(workcopy, seq, changed, removed, focus)
-        await self._publish(wire.encode_update(self.process_id, participant, seq, changed, removed, focus))
+        if self.replicate:
+            await self._publish(wire.encode_update(self.process_id, participant, seq, changed, removed, focus))
         self._dirty.add(participant)
         self._record(workcopy, changed)
         await self._emit(changes, persist=True)
@@ -210,7 +212,8 @@ class ActivityService:
         changes = self._withdraw(participant)
         self.owners.pop(participant, None)
         self._dirty.discard(participant)
-        await self._publish(wire.encode_close(self.process_id, participant))
+        if self.replicate:
+            await self._publish(wire.encode_close(self.process_id, participant))
         await self.states.drop(participant)
         await self._emit(changes, persist=True)
 
