@@ -24,7 +24,7 @@ class Plan:
 
 
 FULL = Plan(connections=10_000)
-QUICK = Plan(connections=1_000)
+QUICK = Plan(connections=500, settle=1.0)
 
 
 @dataclass

@@ -22,7 +22,7 @@ class Plan:
 
 
 FULL = Plan()
-QUICK = Plan(warmup=1.0, seconds=3.0)
+QUICK = Plan(warmup=1.0, seconds=2.0)
 
 
 @dataclass
@@ -59,7 +59,7 @@ async def blast(server: Proc, clients: list[ClientSpec], plan: Plan, *, snapshot
 
 async def run(stack: Stack, *, quick: bool) -> list[Row]:
     plan = QUICK if quick else FULL
-    connections = population.INGEST_TEAMS * population.TEAM_SIZE
+    connections = (4 if quick else population.INGEST_TEAMS) * population.TEAM_SIZE
     print(f"ingest: relay floor ({connections} connections)", flush=True)
     (relay,) = await stack.relay()
     echo = [{"url": relay.ws_url + "/ws?echo=1", "hello": True} for _ in range(connections)]
@@ -69,7 +69,7 @@ async def run(stack: Stack, *, quick: bool) -> list[Row]:
     deployment = await stack.tandem(name="ingest")
     (server,) = deployment.servers
     people = await population.people(stack, deployment, quick)
-    teams = people[population.LATENCY_TEAMS : population.LATENCY_TEAMS + population.INGEST_TEAMS]
+    teams = population.ingest_teams(people, quick)
     clients = [
         {"url": server.ws_url + "/api/ws", "token": m.token, "repository_id": t.repository_id}
         for t in teams

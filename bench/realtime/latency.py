@@ -33,7 +33,7 @@ class Plan:
 
 
 FULL = Plan(samples=1000, warmup=30, interval=0.004)
-QUICK = Plan(samples=150, warmup=10, interval=0.004, settle=1.5)
+QUICK = Plan(samples=100, warmup=10, interval=0.004, settle=1.0)
 
 
 class Waiter:
@@ -153,7 +153,7 @@ async def run(stack: Stack, *, scale_out: bool, quick: bool) -> list[Row]:
     relays = await stack.relay(processes=processes, redis=scale_out)
     deployment = await stack.tandem(scale_out=scale_out, processes=processes, name=f"latency-{mode}")
     servers = deployment.servers
-    teams = (await population.people(stack, deployment, quick))[: population.LATENCY_TEAMS]
+    teams = (await population.people(stack, deployment, quick))[: population.latency_teams(quick)]
     probe_team = await population.probe(stack, deployment)
     a, b = probe_team.members
 

@@ -11,22 +11,30 @@ from bench.realtime.team import Team
 
 TEAM_SIZE = 10
 LATENCY_TEAMS = 20
-"""The background load of the latency benchmark: 200 developers in 20 projects."""
+"""The latency benchmark's background load: 200 developers in 20 projects (4 projects in a quick run)."""
 INGEST_TEAMS = 8
-"""The ingest benchmark's blasting connections: 80 developers in 8 projects (after the latency ones)."""
+"""The ingest benchmark's blasting connections: 80 developers in 8 projects (4 in a quick run)."""
+ACCOUNTS = 1000
+"""Accounts of the embedded population; the idle-connections benchmark spreads its connections over them."""
 
 
-def accounts(quick: bool) -> int:
-    """Accounts of the embedded population: the idle-connections benchmark uses them all."""
-    return 280 if quick else 1000
+def latency_teams(quick: bool) -> int:
+    return 4 if quick else LATENCY_TEAMS
 
 
 async def people(stack: Stack, deployment: Deployment, quick: bool) -> list[Team]:
-    if deployment.mode == "scale-out":
+    if quick:
+        teams = latency_teams(quick)
+    elif deployment.mode == "scale-out":
         teams = LATENCY_TEAMS
     else:
-        teams = max(LATENCY_TEAMS + INGEST_TEAMS, accounts(quick) // TEAM_SIZE)
+        teams = max(LATENCY_TEAMS + INGEST_TEAMS, ACCOUNTS // TEAM_SIZE)
     return await stack.teams(deployment, "people", [TEAM_SIZE] * teams)
+
+
+def ingest_teams(people: list[Team], quick: bool) -> list[Team]:
+    """In a full run, projects the latency benchmark did not use; a quick run shares its four."""
+    return people[:4] if quick else people[LATENCY_TEAMS : LATENCY_TEAMS + INGEST_TEAMS]
 
 
 async def probe(stack: Stack, deployment: Deployment) -> Team:
