@@ -10,7 +10,7 @@ from aiohttp import web
 from pydantic import AfterValidator, AwareDatetime, Field
 
 from backend import keys
-from backend.api.models import Input, Output
+from backend.api.models import Input, Output, storable
 from backend.api.registry import Routes
 from backend.domain.accounts import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, STATUS_TEXT_MAX_LENGTH, Status
 from backend.domain.preferences import Preferences
@@ -65,7 +65,9 @@ class StatusIn(Input):
 class TokenIn(Input):
     name: str = Field(min_length=1, max_length=100)
     scopes: list[Literal["read", "write", "agent"]] = Field(min_length=1, max_length=3)
-    expires_at: AwareDatetime | None = Field(default=None, description="When the token stops working; never if null.")
+    expires_at: Annotated[AwareDatetime, AfterValidator(storable)] | None = Field(
+        default=None, description="When the token stops working; never if null."
+    )
 
 
 # -- responses ------------------------------------------------------------------------------------

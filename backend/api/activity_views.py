@@ -9,7 +9,7 @@ from aiohttp import web
 from pydantic import Field
 
 from backend import keys
-from backend.api.models import Input, Output, Page
+from backend.api.models import Input, Output, Page, StorableDatetime
 from backend.api.registry import Routes
 from backend.services.history import ActivityFilter
 
@@ -21,8 +21,8 @@ class ActivityQuery(Input):
     repository_id: str | None = Field(default=None, max_length=64)
     branch: str | None = Field(default=None, max_length=255)
     path: str | None = Field(default=None, max_length=4096, description="A file, or a folder ending with `/`.")
-    since: datetime | None = None
-    until: datetime | None = None
+    since: StorableDatetime | None = None
+    until: StorableDatetime | None = None
     cursor: str | None = Field(default=None, max_length=200)
     limit: int = Field(default=50, ge=1, le=200)
 

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from datetime import UTC, datetime
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
+
+
+def storable(value: datetime) -> datetime:
+    """An aware time in UTC (naive ones are left as they are): the database driver would otherwise convert it
+    itself, and overflow on an offset that moves it past year 9999 or before year 1."""
+    if value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as err:
+        raise ValueError("out of range once converted to UTC (years 1 to 9999)") from err
+
+
+StorableDatetime = Annotated[datetime, AfterValidator(storable)]
+"""A time in a request: an aware one comes out in UTC."""
 
 
 class Input(BaseModel):
