@@ -80,17 +80,20 @@ async def serve(config_dir: Path, runtime: Path, paths: Sequence[Path] = ()) -> 
 async def _stop_when_socket_goes(agent: Agent, every: float = SOCKET_CHECK) -> None:
     """An agent whose socket was removed (its runtime dir cleaned up) can no longer be reached: it stops."""
     socket = agent.socket
-    identity = socket.stat().st_ino
+    identity = _inode(socket)
     while True:
         await asyncio.sleep(every)
-        try:
-            gone = socket.stat().st_ino != identity
-        except FileNotFoundError:
-            gone = True
-        if gone:
+        if identity is None or _inode(socket) != identity:
             log.warning("socket %s is gone: stopping", socket)
             agent.stopped.set()
             return
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return path.stat().st_ino
+    except FileNotFoundError:
+        return None
 
 
 def run(config_dir: Path, runtime: Path, paths: Sequence[Path] = (), *, log_level: str = "INFO") -> None:
