@@ -66,7 +66,7 @@ async def serve(config_dir: Path, runtime: Path, paths: Sequence[Path] = ()) -> 
     try:
         await agent.start(paths)
         log.info("agent started", extra={"pid": os.getpid(), "socket": str(agent.socket)})
-        watchdog = asyncio.create_task(_stop_when_socket_goes(agent))
+        watchdog = asyncio.create_task(_stop_when_socket_goes(agent, _inode(agent.socket)))
         await agent.stopped.wait()
     finally:
         if watchdog is not None:
@@ -77,10 +77,9 @@ async def serve(config_dir: Path, runtime: Path, paths: Sequence[Path] = ()) -> 
             loop.remove_signal_handler(sig)
 
 
-async def _stop_when_socket_goes(agent: Agent, every: float = SOCKET_CHECK) -> None:
-    """An agent whose socket was removed (its runtime dir cleaned up) can no longer be reached: it stops."""
+async def _stop_when_socket_goes(agent: Agent, identity: int | None, every: float = SOCKET_CHECK) -> None:
+    """An agent whose socket (inode ``identity``) was removed or replaced can no longer be reached: it stops."""
     socket = agent.socket
-    identity = _inode(socket)
     while True:
         await asyncio.sleep(every)
         if identity is None or _inode(socket) != identity:
