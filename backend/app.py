@@ -76,7 +76,7 @@ def create_app(settings: Settings, *, migrate: bool | None = None) -> web.Applic
             settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         if should_migrate:
             await upgrade_async(url)
-        store = SqlStore.from_url(url)
+        store = SqlStore.from_url(url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
         app[keys.STORE] = store
         yield
         await store.close()

@@ -77,3 +77,14 @@ class RateLimited(TandemError):
     def __init__(self, message: str, *, retry_after: int, details: Any = None) -> None:
         super().__init__(message, details=details)
         self.retry_after = max(1, retry_after)
+
+
+class Unavailable(TandemError):
+    """A dependency is momentarily busy or away (SQLite's write lock held too long); try again shortly."""
+
+    status = 503
+    code = "unavailable"
+
+    def __init__(self, message: str, *, retry_after: int = 1, details: Any = None) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = max(1, retry_after)

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     """Seconds an access token lives."""
     refresh_token_ttl: int = Field(default=30 * 86_400, ge=300)
     invitation_ttl: int = Field(default=7 * 86_400, ge=60)
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, le=600_000)
+    """Embedded mode: how long a write waits for SQLite's lock before the request answers 503."""
     max_body_bytes: int = Field(default=1 << 20, ge=1024)
     login_max_failures: int = Field(default=5, ge=1)
     """Failed sign-ins allowed per account and window before 429."""

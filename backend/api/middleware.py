@@ -11,7 +11,7 @@ from aiohttp.typedefs import Handler
 
 from backend import keys
 from backend.api.registry import json_response
-from backend.errors import RateLimited, TandemError, Unauthorized
+from backend.errors import TandemError, Unauthorized
 from tandem.logs import request_id_var
 
 _LOG = logging.getLogger("tandem.http")
@@ -60,7 +60,8 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except TandemError as err:
-        headers = {"Retry-After": str(err.retry_after)} if isinstance(err, RateLimited) else None
+        retry_after = getattr(err, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
         if isinstance(err, Unauthorized):
             headers = {"WWW-Authenticate": 'Bearer realm="tandem"'}
         return json_response(error_body(err.code, err.message, err.details), status=err.status, headers=headers)

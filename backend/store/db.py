@@ -10,20 +10,34 @@ from typing import Any
 
 import aiosqlite
 from sqlalchemy import event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from backend.errors import Unavailable
 
 _WORKER_JOIN_TIMEOUT = 10.0
 """Seconds to wait for a SQLite worker thread at close; a statement waits at most busy_timeout (5 s) for a lock."""
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL lets readers run beside the writer; foreign keys are off by default in SQLite.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+BUSY_TIMEOUT_MS = 5000
+"""How long a SQLite statement waits for another connection's write lock before giving up."""
+
+
+def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # WAL lets readers run beside the writer; foreign keys are off by default in SQLite.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return on_connect
+
+
+def _locked(err: OperationalError) -> bool:
+    return "database is locked" in str(err.orig) or "database is busy" in str(err.orig)
 
 
 class SqliteWorkers:
@@ -63,7 +77,9 @@ class SqliteWorkers:
         await asyncio.sleep(0)  # run the callbacks the threads scheduled
 
 
-def make_engine(url: str, *, workers: SqliteWorkers | None = None, **kwargs: Any) -> AsyncEngine:
+def make_engine(
+    url: str, *, workers: SqliteWorkers | None = None, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs: Any
+) -> AsyncEngine:
     """Create an engine with the settings each dialect needs; SQLite connections are tracked in ``workers``."""
     if url.startswith("sqlite"):
         engine: AsyncEngine
@@ -71,7 +87,7 @@ def make_engine(url: str, *, workers: SqliteWorkers | None = None, **kwargs: Any
             engine = create_async_engine(url, async_creator=lambda: workers.connect(engine), **kwargs)
         else:
             engine = create_async_engine(url, **kwargs)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_timeout_ms))
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
@@ -88,9 +104,11 @@ class SqlStore:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def from_url(cls, url: str, **kwargs: Any) -> SqlStore:
-        workers = SqliteWorkers() if url.startswith("sqlite") else None
-        return cls(make_engine(url, workers=workers, **kwargs), workers)
+    def from_url(cls, url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs: Any) -> SqlStore:
+        if url.startswith("sqlite"):
+            workers = SqliteWorkers()
+            return cls(make_engine(url, workers=workers, busy_timeout_ms=busy_timeout_ms, **kwargs), workers)
+        return cls(make_engine(url, **kwargs))
 
     @property
     def dialect(self) -> str:
@@ -98,8 +116,13 @@ class SqlStore:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        async with self._sessions() as session, session.begin():
-            yield session
+        try:
+            async with self._sessions() as session, session.begin():
+                yield session
+        except OperationalError as err:
+            if _locked(err):  # SQLite's write lock stayed taken past the busy timeout: busy, not broken
+                raise Unavailable("the database is busy; try again in a moment") from err
+            raise
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
