@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, seed, settings
 
 T = TypeVar("T")
 SCALE = float(os.environ.get("TANDEM_FUZZ_SCALE", "1"))
-SEED = os.environ.get("TANDEM_FUZZ_SEED")
+SEED = os.environ.get("TANDEM_FUZZ_SEED") or None
 TIMEOUT = 60 * max(1.0, SCALE)
 """Seconds a fuzz test may take, for ``pytest.mark.timeout``."""
 

@@ -8,8 +8,10 @@ from typing import Any
 
 import aiohttp
 import orjson
+from aiohttp.test_utils import TestClient
 from hypothesis import strategies as st
 
+from tandem.protocol import PROTOCOL_VERSION
 from tests.fuzz.requests import MALFORMED_JSON, encode_json
 from tests.fuzz.schemas import JSON_VALUES, TEXT, SchemaStrategies
 
@@ -52,7 +54,8 @@ def command_frames(
     Frames stay under the hard limit (4x ``max_message_bytes``), over which the hub closes with 1009 by design.
     """
     fitting = st.builds(_with_known, schemas.valid(schema), st.data(), st.just(known))
-    commands = st.one_of(fitting, fitting, schemas.near_miss(schema))
+    with_nul = SchemaStrategies(schemas.components, nul=True).valid(schema)
+    commands = st.one_of(fitting, fitting, fitting, with_nul, schemas.near_miss(schema))
     frames = st.builds(_as_frame, commands, st.booleans(), st.booleans())
     return frames.filter(lambda frame: len(frame.data) <= 4 * max_message_bytes)
 
@@ -75,23 +78,45 @@ def _as_frame(command: Any, binary: bool, ascii_only: bool) -> Frame:
 
 
 class HubSession:
-    """One authenticated connection; each frame must get exactly one well-formed reply, and no close."""
+    """An authenticated connection; each frame must get exactly one well-formed reply, and no close.
 
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        self.ws = ws
+    A connection that ended (a failure already reported) is opened again before the next frame, so that
+    Hypothesis, replaying and shrinking, sees each frame on a live connection.
+    """
+
+    def __init__(self, client: TestClient[Any, Any], authorization: str) -> None:
+        self.client = client
+        self.authorization = authorization
+        self.ws: aiohttp.ClientWebSocketResponse | None = None
 
     async def exchange(self, frame: Frame) -> list[str]:
-        if frame.binary:
-            await self.ws.send_bytes(frame.data)
-        else:
-            await self.ws.send_str(frame.data.decode("utf-8", "replace"))
+        if self.ws is None or self.ws.closed:
+            self.ws = await self.client.ws_connect("/api/ws", headers={"Authorization": self.authorization})
+            hello = {"id": "hello", "type": "hello", "protocol": PROTOCOL_VERSION}
+            if found := await self._exchange(self.ws, Frame(orjson.dumps(hello), False, "hello")):
+                return [f"hello: {problem}" for problem in found]
+        return await self._exchange(self.ws, frame)
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+
+    @staticmethod
+    async def _exchange(ws: aiohttp.ClientWebSocketResponse, frame: Frame) -> list[str]:
+        try:
+            if frame.binary:
+                await ws.send_bytes(frame.data)
+            else:
+                await ws.send_str(frame.data.decode("utf-8", "replace"))
+        except ConnectionError as err:
+            return [f"connection lost while sending: {err}"]
         while True:
             try:
-                message = await self.ws.receive(timeout=WAIT)
+                message = await ws.receive(timeout=WAIT)
             except TimeoutError:
                 return [f"no reply within {WAIT} s"]
             if message.type != aiohttp.WSMsgType.TEXT:
-                return [f"connection ended ({message.type.name}, close code {self.ws.close_code})"]
+                return [f"connection ended ({message.type.name}, close code {ws.close_code})"]
             reply = orjson.loads(message.data)
             if "ok" in reply:  # events (no "ok") may come in between
                 return reply_problems(frame, reply)

@@ -108,23 +108,31 @@ def encode_json(value: Any, ascii_only: bool) -> bytes:
     return json.dumps(value, ensure_ascii=ascii_only).encode()
 
 
-def path_value(known: Sequence[str]) -> st.SearchStrategy[str]:
-    """An encoded path segment: a real id, a classic trap, arbitrary text, or a very long one."""
-    options = [
+# Each request is a plausible one with at most one thing wrong: with several at once nearly every request
+# would stop at the first check, and the code behind it would never see odd but valid values.
+FLAWS = ("none", "none", "none", "none", "credential", "path", "query", "body", "content_type", "headers")
+BODY_FLAWS = ("near_miss", "near_miss", "near_miss", "nul", "nul", "json", "malformed", "none", "oversize")
+URL_TEXT_LIMIT = 1000
+"""Encoded length of a fitting query value: longer ones (a field's maximum in emoji) break the request line."""
+
+
+def path_value(known: Sequence[str], flawed: bool) -> st.SearchStrategy[str]:
+    """An encoded path segment: a real id, or (flawed, or when none is known) a trap, text, or a long one."""
+    if known and not flawed:
+        return st.sampled_from(sorted(known)).map(lambda s: quote(s, safe=""))
+    return st.one_of(
         st.sampled_from(JUNK_SEGMENTS),
         st.text(CHARACTERS, min_size=1, max_size=40).map(lambda s: quote(s, safe="")),
         st.integers(100, 3000).map(lambda n: "a" * n),
-    ]
-    if known:
-        # Mostly real ids: junk stops at the first lookup, real ids reach the code behind it.
-        options = [st.sampled_from(sorted(known)).map(lambda s: quote(s, safe=""))] * 4 + options
-    return st.one_of(options)
+    )
 
 
-def query_value(schemas: SchemaStrategies, schema: Mapping[str, Any]) -> st.SearchStrategy[str | None]:
-    """A query value as text: one that fits, junk, or a long one; None leaves the parameter out."""
+def query_value(schemas: SchemaStrategies, schema: Mapping[str, Any], flawed: bool) -> st.SearchStrategy[str | None]:
+    """A query value as text: one that fits, or (flawed) junk or a long one; None leaves the parameter out."""
     fitting = schemas.valid(schema).map(_as_query_text)
-    return st.one_of(st.none(), fitting, TEXT, st.integers(200, 3000).map(lambda n: "9" * n))
+    if not flawed:
+        return st.one_of(st.none(), fitting.filter(lambda v: v is None or len(quote(v)) <= URL_TEXT_LIMIT))
+    return st.one_of(TEXT, st.integers(200, 3000).map(lambda n: "9" * n))
 
 
 def _as_query_text(value: Any) -> str | None:
@@ -136,10 +144,14 @@ def _as_query_text(value: Any) -> str | None:
 
 
 @st.composite
-def body_for(draw: st.DrawFn, schemas: SchemaStrategies, operation: Operation, limit: int) -> tuple[str, bytes | None]:
-    """A body of some kind; mostly close to the schema for operations that take one."""
-    kinds = ["valid", "valid", "valid", "near_miss", "near_miss", "json", "malformed", "none", "oversize"]
-    kind = draw(st.sampled_from(kinds if operation.body is not None else ["none", "none", "json", "malformed"]))
+def body_for(
+    draw: st.DrawFn, schemas: SchemaStrategies, operation: Operation, limit: int, flawed: bool
+) -> tuple[str, bytes | None]:
+    """A body that fits the operation's schema (none if it takes none), or (flawed) one of the ways not to."""
+    if not flawed:
+        kind = "valid" if operation.body is not None else "none"
+    else:
+        kind = draw(st.sampled_from(BODY_FLAWS if operation.body is not None else ("json", "malformed")))
     ascii_only = draw(st.booleans())
     if kind == "none":
         return kind, None
@@ -151,7 +163,10 @@ def body_for(draw: st.DrawFn, schemas: SchemaStrategies, operation: Operation, l
     if kind == "oversize":
         return kind, encode_json({"name": "a" * limit}, True)
     assert operation.body is not None
-    value = draw(schemas.valid(operation.body) if kind == "valid" else schemas.near_miss(operation.body))
+    if kind == "near_miss":
+        value = draw(schemas.near_miss(operation.body))
+    else:  # valid, or valid but with NUL characters in its text
+        value = draw(SchemaStrategies(schemas.components, nul=kind == "nul").valid(operation.body))
     return kind, encode_json(value, ascii_only)
 
 
@@ -163,34 +178,41 @@ def cases(
     known: Mapping[str, Sequence[str]],
     body_limit: int,
 ) -> Case:
-    """Any request to ``operation``: real ids or traps in the path, odd queries, bodies, credentials, headers."""
+    """A request to ``operation`` with generated values, signed in, with real ids, and at most one flaw: odd
+    credentials, a trap in the path, junk in the query, a body that does not fit, a wrong content type or
+    encoding, or odd headers."""
+    flaw = draw(st.sampled_from(FLAWS))
     path = operation.path
+    flawed_param = draw(st.sampled_from(operation.path_params)) if flaw == "path" and operation.path_params else None
     for name in operation.path_params:
-        path = path.replace("{" + name + "}", draw(path_value(known.get(name, ()))))
+        path = path.replace("{" + name + "}", draw(path_value(known.get(name, ()), name == flawed_param)))
     pairs: list[tuple[str, str]] = []
+    flawed_query = (
+        draw(st.sampled_from([p.name for p in operation.query])) if flaw == "query" and operation.query else None
+    )
     for param in operation.query:
-        value = draw(query_value(schemas, param.schema))
+        value = draw(query_value(schemas, param.schema, param.name == flawed_query))
         if value is not None:
             pairs.append((param.name, value))
-    if draw(st.integers(0, 9)) == 0:
-        pairs.append((draw(TEXT.filter(bool)), draw(TEXT)))
+    if flaw == "query" and (not operation.query or draw(st.booleans())):
+        pairs.append((draw(TEXT.filter(bool)), draw(TEXT)))  # a parameter nobody declared
     target = path + ("?" + urlencode(pairs, quote_via=quote) if pairs else "")
-    # Mostly signed in, so most requests get past authentication to the code behind it.
-    credential = draw(st.sampled_from(("access",) * 6 + ("pat_read",) * 2 + CREDENTIALS))
+    credential = draw(st.sampled_from(CREDENTIALS if flaw == "credential" else ("access", "access", "pat_read")))
     headers: dict[str, str] = {}
     if credential == "malformed":
         headers["Authorization"] = draw(MALFORMED_AUTH)
-    kind, body = draw(body_for(schemas, operation, body_limit))
+    kind, body = draw(body_for(schemas, operation, body_limit, flaw == "body"))
     content_type: str | None = "application/json"
-    if body is not None and draw(st.integers(0, 5)) == 0:
-        content_type = draw(st.one_of(st.none(), st.sampled_from(CONTENT_TYPES)))
-    if body is not None and draw(st.integers(0, 9)) == 0:
-        headers["Content-Encoding"] = draw(st.sampled_from(CONTENT_ENCODINGS))
-    if draw(st.integers(0, 9)) == 0:
-        headers["X-Forwarded-For"] = draw(
-            st.one_of(HEADER_TEXT, st.just("10.0.0.1, 300.1.1.1"), st.ip_addresses().map(str))
-        )
-    if draw(st.integers(0, 9)) == 0:
+    if flaw == "content_type":
+        if body is None:
+            body = encode_json(draw(JSON_VALUES), True)
+        if draw(st.booleans()):
+            headers["Content-Encoding"] = draw(st.sampled_from(CONTENT_ENCODINGS))
+        else:
+            content_type = draw(st.one_of(st.none(), st.sampled_from(CONTENT_TYPES)))
+    if flaw == "headers":
+        forwarded = st.one_of(HEADER_TEXT, st.just("10.0.0.1, 300.1.1.1"), st.ip_addresses().map(str))
+        headers["X-Forwarded-For"] = draw(forwarded)
         headers["X-Request-Id"] = draw(HEADER_TEXT)
     return Case(operation, target, credential, kind, body, content_type, headers)
 

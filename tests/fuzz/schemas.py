@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from hypothesis import strategies as st
@@ -18,10 +18,18 @@ _MAX_ITEMS = 4
 # Characters that broke something somewhere once: NUL (PostgreSQL text), U+FDFA (NFKC makes it 18 characters),
 # bidi overrides, BOM, the last code point, quotes, separators, CR/LF.
 TRICKY = ("\x00", "\ufdfa", "\u202e", "\ufeff", "\U0010ffff", "😀", "é", "'", '"', "\\", "%", "/", "\r", "\n", " ")
-# Everything UTF-8 can carry (no lone surrogates), with the tricky ones made common.
-CHARACTERS = st.one_of(st.characters(codec="utf-8"), st.sampled_from(TRICKY))
-# One tricky character, NUL most often: it is the one that stores differ on.
-SPICE = st.sampled_from(("\x00",) * 3 + TRICKY)
+
+
+def alphabet(nul: bool) -> st.SearchStrategy[str]:
+    """Everything UTF-8 can carry (no lone surrogates), the tricky characters made common; NUL only if asked,
+    as Hypothesis favours it (code point 0) and every request would otherwise stop at the NUL check."""
+    if nul:
+        return st.one_of(st.characters(codec="utf-8"), st.sampled_from(TRICKY))
+    tricky = tuple(c for c in TRICKY if c != "\x00")
+    return st.one_of(st.characters(codec="utf-8", exclude_characters="\x00"), st.sampled_from(tricky))
+
+
+CHARACTERS = alphabet(nul=True)
 TEXT = st.text(CHARACTERS, max_size=_MAX_TEXT)
 SCALARS = st.one_of(
     st.none(),
@@ -30,6 +38,11 @@ SCALARS = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=False, allow_infinity=False),
     TEXT,
+)
+BIG_INTEGERS = tuple(sign * n for n in (2**31, 2**53 + 1, 2**63, 2**64, 2**70) for sign in (1, -1))
+# Any offset a client may write; near the ends of the calendar some move the time out of it in UTC.
+OFFSETS = st.one_of(st.sampled_from([-720, -1, 1, 330, 840]), st.integers(-1439, 1439)).map(
+    lambda m: timezone(timedelta(minutes=m))
 )
 JSON_VALUES = st.recursive(
     SCALARS,
@@ -47,8 +60,12 @@ def huge_string(min_length: int = 0) -> st.SearchStrategy[str]:
 class SchemaStrategies:
     """Strategies for the schemas of one document, whose ``$ref`` point at ``components``."""
 
-    def __init__(self, components: Schema) -> None:
+    def __init__(self, components: Schema, *, nul: bool = False) -> None:
+        """``nul``: strings often hold a NUL character (one in three or so)."""
         self.components = components
+        self.characters = alphabet(nul)
+        # One tricky character in the middle of a string; NUL most often when asked for.
+        self.spice = st.sampled_from((("\x00",) * 6 if nul else ()) + tuple(c for c in TRICKY if c != "\x00"))
 
     def resolve(self, schema: Schema) -> Schema:
         while "$ref" in schema:
@@ -102,7 +119,12 @@ class SchemaStrategies:
         if declared == "boolean":
             return st.booleans()
         if declared == "integer":
-            return st.integers(schema.get("minimum"), schema.get("maximum"))
+            low, high = schema.get("minimum"), schema.get("maximum")
+            if low is not None and high is not None:
+                return st.integers(low, high)  # Hypothesis tries the bounds itself
+            # Unbounded: numbers past what storage and JSON writers take, which Hypothesis seldom reaches.
+            big = [n for n in BIG_INTEGERS if (low is None or n >= low) and (high is None or n <= high)]
+            return st.one_of(st.integers(low, high), st.sampled_from(big))
         if declared == "number":
             return st.floats(schema.get("minimum"), schema.get("maximum"), allow_nan=False, allow_infinity=False)
         if declared == "string":
@@ -122,7 +144,8 @@ class SchemaStrategies:
         high = schema.get("maxLength")
         fmt = schema.get("format")
         if fmt == "date-time":
-            return st.datetimes(timezones=st.sampled_from([UTC])).map(lambda d: d.isoformat())
+            calendar_ends = st.builds(datetime.replace, st.sampled_from([datetime.min, datetime.max]), tzinfo=OFFSETS)
+            return st.one_of(st.datetimes(timezones=OFFSETS), calendar_ends).map(lambda d: d.isoformat())
         if fmt == "date":
             return st.dates().map(lambda d: d.isoformat())
         if "pattern" in schema:
@@ -131,10 +154,13 @@ class SchemaStrategies:
             return matching.filter(lambda s: low <= len(s) <= (high if high is not None else len(s)))
         capped = min(high, max(low, _MAX_TEXT)) if high is not None else max(low, _MAX_TEXT)
         exact_limit = st.just(high) if high is not None and high <= 10_000 else st.nothing()
-        text = st.text(CHARACTERS, min_size=low, max_size=capped)
+        text = st.text(self.characters, min_size=low, max_size=capped)
         half = max(0, capped - 1) // 2
         spiced = st.builds(
-            lambda a, c, b: a + c + b, st.text(CHARACTERS, max_size=half), SPICE, st.text(CHARACTERS, max_size=half)
+            lambda a, c, b: a + c + b,
+            st.text(self.characters, max_size=half),
+            self.spice,
+            st.text(self.characters, max_size=half),
         )
         if capped >= 1:
             text = st.one_of(text, spiced.filter(lambda s: len(s) >= low))

@@ -12,7 +12,6 @@ from aiohttp.test_utils import TestClient
 from hypothesis import given
 
 from backend.hub.connection import COMMANDS
-from tandem.protocol import PROTOCOL_VERSION
 from tests.conftest import ClientFactory
 from tests.fuzz import budget
 from tests.fuzz.frames import Frame, HubSession, command_frames, garbage_frames
@@ -29,13 +28,10 @@ async def fuzz_hub(client: TestClient[Any, Any], per_command: int) -> None:
     """Send ``per_command`` fuzzed frames (times the scale) of each command type, and as many garbage frames."""
     world = await build_world(client)
     await world.close()  # only its accounts, projects and credentials are needed here
-    ws = await client.ws_connect("/api/ws", headers={"Authorization": world.credentials["access"]})
-    session = HubSession(ws)
-    hello = Frame(orjson.dumps({"id": "hello", "type": "hello", "protocol": PROTOCOL_VERSION}), False, "hello")
-    assert await session.exchange(hello) == []
+    session = HubSession(client, world.credentials["access"])
     schema = COMMANDS.json_schema()
     schemas = SchemaStrategies(schema["$defs"])
-    known = {name: tuple(values) for name, values in world.known.items()} | {"workcopy": ("wc-1", "wc-2")}
+    known = world.known | {"workcopy": ("wc-1", "wc-2")}
     runs = [garbage_frames(MAX_MESSAGE_BYTES)] + [
         command_frames(schemas, ref, known, MAX_MESSAGE_BYTES) for ref in schema["oneOf"]
     ]
@@ -51,13 +47,13 @@ async def fuzz_hub(client: TestClient[Any, Any], per_command: int) -> None:
         await budget.run_examples(check)
     ping = Frame(orjson.dumps({"id": "last", "type": "ping"}), False, "last")
     assert await session.exchange(ping) == []
-    await ws.close()
+    await session.close()
 
 
 @pytest.mark.timeout(budget.TIMEOUT)
 @pytest.mark.parametrize("store_kind", ["sqlite"])
 async def test_every_frame_is_answered_on_sqlite(make_client: ClientFactory, caplog: pytest.LogCaptureFixture) -> None:
-    await fuzz_hub(await make_client(**HUB_SETTINGS), 25)
+    await fuzz_hub(await make_client(**HUB_SETTINGS), 50)
     assert logged_errors(caplog) == []
 
 
@@ -66,5 +62,5 @@ async def test_every_frame_is_answered_on_sqlite(make_client: ClientFactory, cap
 async def test_every_frame_is_answered_on_postgres(
     make_client: ClientFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await fuzz_hub(await make_client(**HUB_SETTINGS), 10)
+    await fuzz_hub(await make_client(**HUB_SETTINGS), 25)
     assert logged_errors(caplog) == []

@@ -42,12 +42,36 @@ def _b64(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(data)).rstrip(b"=").decode()
 
 
+@dataclass(frozen=True)
+class Furnished:
+    """A project with a pending invitation and a registered repository: real ids for the fuzzer to aim at."""
+
+    project_id: str
+    invitation_id: str
+    invitation_token: str
+    repository_id: str
+    remote_url: str
+
+
+async def furnish(client: TestClient[Any, Any], owner: Account, name: str, guest: str) -> Furnished:
+    project_id = await create_project(client, owner, name)
+    base = f"/api/projects/{project_id}"
+    invitation = await _json(client, "POST", f"{base}/invitations", owner, json={"email": guest})
+    remote = f"git@example.com:{name.lower()}/{project_id}.git"
+    repo = await _json(client, "POST", f"{base}/repositories", owner, json={"remote_url": remote})
+    return Furnished(project_id, invitation["invitation"]["id"], invitation["token"], repo["id"], remote)
+
+
 @dataclass
 class Sentinel:
     """An account and a project the fuzzer may see (it is a viewer) but not change."""
 
     owner: Account
-    project_id: str
+    project: Furnished
+
+    @property
+    def project_id(self) -> str:
+        return self.project.project_id
 
     async def snapshot(self, client: TestClient[Any, Any]) -> dict[str, Any]:
         """What must survive the fuzzing; the fuzzer may legitimately leave, so members count only the owner."""
@@ -70,8 +94,10 @@ class World:
     client: TestClient[Any, Any]
     fuzzer: Account
     sentinel: Sentinel
-    known: dict[str, list[str]]
-    """Real values for path parameters, by parameter name."""
+    playground: Furnished
+    """The fuzzer's own project: it may do anything to it, deletion included (then it gets a new one)."""
+    session_ids: list[str] = field(default_factory=list)
+    token_ids: list[str] = field(default_factory=list)
     credentials: dict[str, str] = field(default_factory=dict)
     """Authorization header values by credential name (see requests.CREDENTIALS)."""
     # A connection per fuzzed request: aiohttp's server may drop one after its reply to an undecodable body,
@@ -82,6 +108,21 @@ class World:
 
     async def close(self) -> None:
         await self.session.close()
+
+    @property
+    def known(self) -> dict[str, tuple[str, ...]]:
+        """Real values for path parameters and fields, by name."""
+        projects = (self.sentinel.project, self.playground)
+        return {
+            "project_id": tuple(p.project_id for p in projects),
+            "invitation_id": tuple(p.invitation_id for p in projects),
+            "token": tuple(p.invitation_token for p in projects),
+            "repository_id": tuple(p.repository_id for p in projects),
+            "remote_url": tuple(p.remote_url for p in projects),
+            "user_id": (self.sentinel.owner.user_id, self.fuzzer.user_id),
+            "session_id": tuple(self.session_ids),
+            "token_id": tuple(self.token_ids),
+        }
 
     async def send(self, case: Case) -> Reply:
         headers = dict(case.headers)
@@ -110,14 +151,23 @@ class World:
         await self._mint_read_token()
         await self._expire()
 
-    async def keep_signed_in(self) -> None:
-        """Sign in again, or mint a new token, when a fuzzed request legitimately signed the fuzzer out."""
+    async def recover(self) -> None:
+        """Undo what a fuzzed request may legitimately have done to the fuzzer's own things: sign in again, mint
+        a new token, furnish a new playground; later requests would otherwise all stop at the first check."""
         me = await self.client.get("/api/me", headers={"Authorization": self.credentials["access"]})
         if me.status == 401:
             await self._sign_in()
         pat = await self.client.get("/api/me", headers={"Authorization": self.credentials["pat_read"]})
         if pat.status == 401:
             await self._mint_read_token()
+        headers = {"Authorization": self.credentials["access"]}
+        project = await self.client.get(f"/api/projects/{self.playground.project_id}", headers=headers)
+        if project.status == 404:
+            self.playground = await furnish(self.client, self._current(), "Playground", "guest@example.org")
+
+    def _current(self) -> Account:
+        """The fuzzer with its current access token."""
+        return Account(self.fuzzer.user_id, self.fuzzer.email, PASSWORD, self.credentials["access"][7:], "")
 
     async def _sign_in(self) -> None:
         resp = await self.client.post("/api/auth/login", json={"email": self.fuzzer.email, "password": PASSWORD})
@@ -125,6 +175,8 @@ class World:
         assert resp.status == 200, body
         self.credentials["access"] = f"Bearer {body['access_token']}"
         self._forge(body["access_token"])
+        sessions = await _json(self.client, "GET", "/api/me/sessions", self._current())
+        self.session_ids = [s["id"] for s in sessions["items"]]
 
     async def _mint_read_token(self) -> None:
         resp = await self.client.post(
@@ -135,7 +187,7 @@ class World:
         body = await resp.json()
         assert resp.status == 201, body
         self.credentials["pat_read"] = f"Bearer {body['token']}"
-        self.known.setdefault("token_id", []).append(body["id"])
+        self.token_ids.append(body["id"])
 
     def _forge(self, access_token: str) -> None:
         claims = jwt.decode(access_token, options={"verify_signature": False})
@@ -162,34 +214,15 @@ class World:
 
 
 async def build_world(client: TestClient[Any, Any]) -> World:
-    """The sentinel owner's project (the fuzzer a viewer in it) and the fuzzer's own project, with an
-    invitation and a repository in each, so real ids reach deep into the handlers."""
+    """The sentinel owner's project (the fuzzer a viewer in it) and the fuzzer's own project, each with an
+    invitation and a repository, so real ids reach deep into the handlers."""
     owner = await signup(client, "sentinel@example.com")
     fuzzer = await signup(client, "fuzzer@example.com")
-    sentinel_project = await create_project(client, owner, "Sentinel")
-    await add_member(client, sentinel_project, owner, fuzzer, role="viewer")
-    playground = await create_project(client, fuzzer, "Playground")
-    known: dict[str, list[str]] = {
-        "project_id": [sentinel_project, playground],
-        "user_id": [owner.user_id, fuzzer.user_id],
-        "invitation_id": [],
-        "token": [],
-        "repository_id": [],
-        "session_id": [],
-        "remote_url": [],
-    }
-    for account, project, email in ((owner, sentinel_project, "guest@example.com"), (fuzzer, playground, "x@e.org")):
-        base = f"/api/projects/{project}"
-        invitation = await _json(client, "POST", f"{base}/invitations", account, json={"email": email})
-        known["invitation_id"].append(invitation["invitation"]["id"])
-        known["token"].append(invitation["token"])
-        remote = f"git@h.org:o/{email.split('@')[0]}.git"
-        repo = await _json(client, "POST", f"{base}/repositories", account, json={"remote_url": remote})
-        known["repository_id"].append(repo["id"])
-        known["remote_url"].append(remote)
-    await _json(client, "PATCH", f"/api/projects/{sentinel_project}", owner, json={"description": "must survive"})
-    world = World(client, fuzzer, Sentinel(owner, sentinel_project), known)
+    sentinel = await furnish(client, owner, "Sentinel", "guest@example.com")
+    await _json(client, "PATCH", f"/api/projects/{sentinel.project_id}", owner, json={"description": "must survive"})
+    await add_member(client, sentinel.project_id, owner, fuzzer, role="viewer")
+    world = World(client, fuzzer, Sentinel(owner, sentinel), await furnish(client, fuzzer, "Playground", "x@e.org"))
     await world.arm()
     sessions = await _json(client, "GET", "/api/me/sessions", fuzzer)
-    known["session_id"] = [s["id"] for s in sessions["items"]]
+    world.session_ids = [s["id"] for s in sessions["items"]]
     return world
