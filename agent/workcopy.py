@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from agent import compute
+from agent import compute, memory
 from agent.config import read_link
 from agent.findings import LocalView
 from agent.gitrepo import GitError, GitRepo
@@ -223,6 +223,7 @@ class Workcopy:
             started = time.perf_counter()
             computed = await asyncio.to_thread(compute.compute_full, self.repo, self.key, buffers)
             elapsed = round(time.perf_counter() - started, 4)
+            await asyncio.to_thread(memory.release)
             log.info("computed %s whole", self.root, extra={"scan_s": elapsed, "files": len(computed.changes)})
         else:
             view = dict(self.view)
