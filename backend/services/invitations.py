@@ -168,16 +168,23 @@ class InvitationService:
             views = [self._view(inv, project.name) for inv in rows.scalars()]
         return [v for v in views if v.state is State.PENDING]
 
+    async def _manageable(
+        self, s: AsyncSession, user_id: str, project_id: str, invitation_id: str, now: datetime
+    ) -> tuple[Project, Invitation]:
+        """An invitation the caller may resend or revoke: in the project, within their role, not yet used."""
+        project, actor = await self.projects.authorize(s, project_id, user_id, Action.MANAGE_INVITATIONS, lock=True)
+        inv = await self._in_project(s, project_id, invitation_id)
+        roles.require_invite(actor, Role(inv.role))
+        current = rules.state(_lifecycle(inv), now)
+        if current not in (State.PENDING, State.EXPIRED):
+            raise Conflict(_NOT_OPEN.format(state=current.value), code=f"invitation_{current.value}")
+        return project, inv
+
     async def resend(self, user_id: str, project_id: str, invitation_id: str) -> IssuedInvitation:
         """A new token (the old one stops working), a new expiry, one more send."""
         now = self.clock()
         async with self.store.session() as s:
-            project, actor = await self.projects.authorize(s, project_id, user_id, Action.MANAGE_INVITATIONS, lock=True)
-            inv = await self._in_project(s, project_id, invitation_id)
-            roles.require_invite(actor, Role(inv.role))
-            current = rules.state(_lifecycle(inv), now)
-            if current not in (State.PENDING, State.EXPIRED):
-                raise Conflict(_NOT_OPEN.format(state=current.value), code=f"invitation_{current.value}")
+            project, inv = await self._manageable(s, user_id, project_id, invitation_id, now)
             others = [o for o in await self._open_for(s, project_id, inv.email) if o.id != inv.id]
             if any(rules.state(_lifecycle(o), now) is State.PENDING for o in others):
                 raise Conflict(f"{inv.email} has a newer pending invitation: resend that one", code="already_invited")
@@ -191,12 +198,7 @@ class InvitationService:
     async def revoke(self, user_id: str, project_id: str, invitation_id: str) -> None:
         now = self.clock()
         async with self.store.session() as s:
-            project, actor = await self.projects.authorize(s, project_id, user_id, Action.MANAGE_INVITATIONS, lock=True)
-            inv = await self._in_project(s, project_id, invitation_id)
-            roles.require_invite(actor, Role(inv.role))
-            current = rules.state(_lifecycle(inv), now)
-            if current not in (State.PENDING, State.EXPIRED):
-                raise Conflict(_NOT_OPEN.format(state=current.value), code=f"invitation_{current.value}")
+            project, inv = await self._manageable(s, user_id, project_id, invitation_id, now)
             inv.revoked_at = now
             s.add(inv)
             view = self._view(inv, project.name)
