@@ -174,7 +174,22 @@ async def _status(runtime: Path, path: Path | None, *, wait: float) -> dict[str,
             except TimeoutError:
                 break
             status = await client.call("status", path=target)
+        status["names"] = await _names(client, status)
         return status
+
+
+async def _names(client: LocalClient, status: dict[str, Any]) -> dict[str, str]:
+    """Display names of the people the status mentions (``user_id`` where the server cannot say)."""
+    names: dict[str, str] = {}
+    projects = {w["project_id"] for w in status["workcopies"] if w.get("project_id")}
+    projects |= {p["project_id"] for p in status["presence"] if p.get("project_id")}
+    for project_id in projects:
+        try:
+            members = await client.call("members", project_id=project_id)
+        except AgentError:
+            continue  # offline, or no longer a member: ids will do
+        names.update({m["user_id"]: m["name"] or m["email"] for m in members["items"] if m["name"] or m["email"]})
+    return names
 
 
 def _settled(status: dict[str, Any]) -> bool:
@@ -206,12 +221,15 @@ def _print_status(status: dict[str, Any]) -> None:
             print(f"  {w['message']}")
     online = [p for p in status["presence"] if p["state"] != "offline"]
     print(f"Teammates online: {len(online)}")
+    names: dict[str, str] = status.get("names", {})
     for p in online:
-        print(f"  {p['user_id']}: {p['state']}, branch {p['branch'] or '-'}, {p['file'] or '-'}")
-    _print_findings(status["findings"])
+        who = names.get(p["user_id"], p["user_id"])
+        print(f"  {who}: {p['state']}, branch {p['branch'] or '-'}, {p['file'] or '-'}")
+    _print_findings(status["findings"], names)
 
 
-def _print_findings(findings: list[dict[str, Any]]) -> None:
+def _print_findings(findings: list[dict[str, Any]], names: dict[str, str] | None = None) -> None:
+    names = names or {}
     print(f"Open findings: {len(findings)}")
     for f in findings:
         lines = ", ".join(
@@ -220,8 +238,9 @@ def _print_findings(findings: list[dict[str, Any]]) -> None:
         )
         symbols = f" in {', '.join(f['symbols'])}" if f["symbols"] else ""
         other = f["other"]
+        who = names.get(other["user_id"], other["user_id"])
         print(
-            f"  {f['severity']}: {f['path']} lines {lines or '-'}{symbols} with {other['user_id']} "
+            f"  {f['severity']}: {f['path']} lines {lines or '-'}{symbols} with {who} "
             f"(branch {other['branch'] or '-'})"
         )
 
