@@ -1,5 +1,4 @@
-"""Times whose offset moves them past year 9999 (or before year 1) in UTC are a 422; PostgreSQL's driver used to
-overflow converting them (500)."""
+"""Times whose offset moves them past year 9999 (or before year 1) in UTC: a 422, where PostgreSQL gave a 500."""
 
 from __future__ import annotations
 

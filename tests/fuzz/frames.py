@@ -16,8 +16,6 @@ from tests.fuzz.requests import MALFORMED_JSON, encode_json
 from tests.fuzz.schemas import JSON_VALUES, TEXT, SchemaStrategies
 
 WAIT = 5.0
-# Fields whose real values reach past the first lookup, by field name (nested objects included).
-KNOWN_FIELDS = ("project_id", "repository_id", "remote_url", "user_id", "workcopy")
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,4 @@
-"""The fuzzers' own strategies: what they call fitting fits the schema, and what they call a wrong type does not;
-otherwise a passing fuzz run would mean less than it says."""
+"""The fuzzers' own strategies: what they call fitting fits the schema, and what they call a wrong type does not."""
 
 from __future__ import annotations
 

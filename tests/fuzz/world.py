@@ -1,5 +1,4 @@
-"""What the fuzzer works in: its own account and project, credentials of every kind, and sentinel data it
-must not be able to harm."""
+"""What the fuzzer works in: its account and project, credentials of every kind, sentinel data it cannot harm."""
 
 from __future__ import annotations
 

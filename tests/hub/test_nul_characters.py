@@ -1,5 +1,4 @@
-"""Hub commands with a NUL character in their text are ``invalid`` on both stores (PostgreSQL cannot store NUL):
-they used to answer ``internal`` there."""
+"""Hub commands with a NUL character in their text are ``invalid`` on both stores, not ``internal`` on PostgreSQL."""
 
 from __future__ import annotations
 

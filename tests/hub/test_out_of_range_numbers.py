@@ -1,5 +1,4 @@
-"""Numbers the hub could not write back (ids past 64 bits, activity coordinates past any file) are refused as
-``invalid``, and the connection stays open: they used to end it, or answer ``internal``."""
+"""Ids past 64 bits and activity numbers past any file are ``invalid``; they used to end the connection."""
 
 from __future__ import annotations
 
