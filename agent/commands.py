@@ -240,8 +240,7 @@ def _print_findings(findings: list[dict[str, Any]], names: dict[str, str] | None
         other = f["other"]
         who = names.get(other["user_id"], other["user_id"])
         print(
-            f"  {f['severity']}: {f['path']} lines {lines or '-'}{symbols} with {who} "
-            f"(branch {other['branch'] or '-'})"
+            f"  {f['severity']}: {f['path']} lines {lines or '-'}{symbols} with {who} (branch {other['branch'] or '-'})"
         )
 
 
