@@ -169,6 +169,10 @@ class Uplink:
         return True
 
     async def _serve(self, ws: ClientConnection) -> bool:
+        if self._stopping.is_set():
+            # stop() ran while this connection was being opened, when there was no socket to close yet;
+            # checked and set with no await between, so a later stop() always finds the socket.
+            return False
         self._ws = ws
         reader = asyncio.create_task(self._read(ws))
         tasks: list[asyncio.Task[None]] = []
