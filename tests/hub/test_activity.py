@@ -44,6 +44,15 @@ async def register_repo(client: TestClient[Any, Any], project_id: str, owner: Ac
     return repository_id
 
 
+async def two_people(
+    client: TestClient[Any, Any], connect: Connect
+) -> tuple[str, str, tuple[Account, Account], tuple[ProtocolClient, ProtocolClient]]:
+    """A project with a registered repository and two members, each connected to the hub."""
+    project_id, (alice, bob) = await make_team(client)
+    repository_id = await register_repo(client, project_id, alice)
+    return project_id, repository_id, (alice, bob), (await connect(client, alice), await connect(client, bob))
+
+
 async def report(
     proto: ProtocolClient, repository_id: str, *files: dict[str, Any], workcopy: str = "wc", seq: int = 1
 ) -> dict[str, Any]:
@@ -71,10 +80,7 @@ async def test_resolve_by_any_spelling_of_the_remote(client: TestClient[Any, Any
 
 
 async def test_overlapping_edits_open_a_conflict_for_both(client: TestClient[Any, Any], connect: Connect) -> None:
-    project_id, (alice, bob) = await make_team(client)
-    repository_id = await register_repo(client, project_id, alice)
-    a = await connect(client, alice)
-    b = await connect(client, bob)
+    _project_id, repository_id, (alice, bob), (a, b) = await two_people(client, connect)
     await a.call("repo.resolve", remote_url=REMOTE)
     await b.call("repo.resolve", remote_url=REMOTE)
 
@@ -106,10 +112,7 @@ async def test_overlapping_edits_open_a_conflict_for_both(client: TestClient[Any
 
 
 async def test_identical_changes_are_not_a_conflict(client: TestClient[Any, Any], connect: Connect) -> None:
-    project_id, (alice, bob) = await make_team(client)
-    repository_id = await register_repo(client, project_id, alice)
-    a = await connect(client, alice)
-    b = await connect(client, bob)
+    _project_id, repository_id, (_alice, _bob), (a, b) = await two_people(client, connect)
     await report(a, repository_id, change("x.py", hunk(10, 2, text_hash="same")))
     result = await report(b, repository_id, change("x.py", hunk(10, 2, text_hash="same")))
     assert result["findings"] == []
@@ -144,10 +147,7 @@ async def test_reports_need_membership(client: TestClient[Any, Any], connect: Co
 async def test_dismissed_finding_stays_quiet_until_it_gets_worse(
     client: TestClient[Any, Any], connect: Connect
 ) -> None:
-    project_id, (alice, bob) = await make_team(client)
-    repository_id = await register_repo(client, project_id, alice)
-    a = await connect(client, alice)
-    b = await connect(client, bob)
+    _project_id, repository_id, (_alice, _bob), (a, b) = await two_people(client, connect)
     await report(a, repository_id, change("x.py", hunk(10, 2, text_hash="a")))
     await report(b, repository_id, change("x.py", hunk(100, 2, text_hash="b")))
     opened = await a.event(lambda e: e["type"] == "finding")
@@ -163,10 +163,7 @@ async def test_dismissed_finding_stays_quiet_until_it_gets_worse(
 
 
 async def test_findings_and_activity_are_kept(client: TestClient[Any, Any], connect: Connect) -> None:
-    project_id, (alice, bob) = await make_team(client)
-    repository_id = await register_repo(client, project_id, alice)
-    a = await connect(client, alice)
-    b = await connect(client, bob)
+    project_id, repository_id, (alice, bob), (a, b) = await two_people(client, connect)
     await report(a, repository_id, change("x.py", hunk(10, 2, text_hash="a")))
     await report(b, repository_id, change("x.py", hunk(11, 2, text_hash="b")))
     await client.app[keys.HUB].activity.recorder.flush()
@@ -189,10 +186,7 @@ async def test_findings_and_activity_are_kept(client: TestClient[Any, Any], conn
 
 async def test_withdrawn_after_grace_when_the_agent_does_not_come_back(make_client: Any, connect: Connect) -> None:
     client = await make_client(workcopy_grace=0.05)
-    project_id, (alice, bob) = await make_team(client)
-    repository_id = await register_repo(client, project_id, alice)
-    a = await connect(client, alice)
-    b = await connect(client, bob)
+    _project_id, repository_id, (_alice, _bob), (a, b) = await two_people(client, connect)
     await report(a, repository_id, change("x.py", hunk(10, 2, text_hash="a")))
     await report(b, repository_id, change("x.py", hunk(11, 2, text_hash="b")))
     await a.event(lambda e: e["type"] == "finding" and e["change"] == "opened")
