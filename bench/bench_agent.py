@@ -18,7 +18,6 @@ import os
 import shutil
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,41 +31,10 @@ from aiohttp import web
 from backend import keys
 from backend.app import create_app
 from backend.settings import Settings
+from bench.repogen import generate, git, module_text
 
 TICKS = os.sysconf("SC_CLK_TCK")
 REMOTE = "https://example.test/bench/repo"
-
-
-def module_text(n: int, edit: int = 0) -> str:
-    funcs = [f"def f{n}_{i}(x):\n    y = x * {i}\n    return y + {n}\n\n\n" for i in range(8)]
-    if edit:
-        funcs[4] = funcs[4].replace("y = x", f"y = {edit} - x")
-    return f'"""Module {n}."""\n\n\n' + "".join(funcs)
-
-
-def git(root: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
-
-
-def generate(root: Path, files: int, dirs: int) -> list[Path]:
-    started = time.perf_counter()
-    root.mkdir(parents=True)
-    git(root, "init", "-q", "-b", "main")
-    git(root, "config", "user.name", "Bench")
-    git(root, "config", "user.email", "bench@example.test")
-    git(root, "remote", "add", "origin", REMOTE)
-    paths = []
-    for n in range(files):
-        path = root / f"pkg{n % dirs:05d}" / f"mod{n:06d}.py"
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(module_text(n))
-        paths.append(path)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "generated")
-    time.sleep(1.1)  # file times must fall behind the index's, or git re-reads "racily clean" files
-    git(root, "update-index", "--really-refresh")
-    print(f"generated {files} files in {dirs} folders in {time.perf_counter() - started:.1f}s", flush=True)
-    return paths
 
 
 # -- measuring a child process ------------------------------------------------------------------------------
@@ -217,7 +185,7 @@ def log_value(log: Path, key: str) -> float | None:
 
 async def run(args: argparse.Namespace) -> None:
     work = Path(tempfile.mkdtemp(prefix="tandem-bench-"))
-    paths = generate(work / "repo", args.files, args.dirs)
+    paths = generate(work / "repo", args.files, args.dirs, remote=REMOTE)
     # A branch that changes the last --burst files: checking it out rewrites them all at once.
     burst = paths[-args.burst :]
     git(work / "repo", "checkout", "-q", "-b", "big")

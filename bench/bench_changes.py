@@ -16,41 +16,10 @@ from pathlib import Path
 from agent.changes import file_change, working_copy_changes
 from agent.gitrepo import GitRepo, git_environment
 from agent.repostate import read_state
+from bench.repogen import generate, git, module_text
 
 KEY = b"bench-key"
 UNTRACKED = ("ls-files", "--others", "--exclude-standard", "-z")
-
-
-def module_text(n: int, edited: bool = False) -> str:
-    funcs = [f"def f{n}_{i}(x):\n    y = x * {i}\n    return y + {n}\n\n\n" for i in range(8)]
-    if edited:
-        funcs[4] = funcs[4].replace("y = x", "y = -x")
-    return f'"""Module {n}."""\n\n\n' + "".join(funcs)
-
-
-def git(root: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=root, env=git_environment(), check=True, capture_output=True)
-
-
-def generate(root: Path, files: int, dirs: int) -> list[Path]:
-    started = time.perf_counter()
-    root.mkdir(parents=True)
-    git(root, "init", "-q", "-b", "main")
-    git(root, "config", "user.name", "Bench")
-    git(root, "config", "user.email", "bench@example.test")
-    paths = []
-    for n in range(files):
-        path = root / f"pkg{n % dirs:05d}" / f"mod{n:06d}.py"
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(module_text(n))
-        paths.append(path)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "generated")
-    git(root, "repack", "-a", "-d", "-q")  # a real repository's objects are packed
-    time.sleep(1.1)  # let file times fall behind the index's, so no entry stays "racily clean"
-    git(root, "update-index", "--really-refresh")
-    print(f"generated {files} files in {dirs} folders in {time.perf_counter() - started:.1f}s at {root}")
-    return paths
 
 
 def measure(fn: Callable[[], object], runs: int) -> tuple[float, float]:
@@ -74,7 +43,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tandem-bench-", dir=args.where) as scratch:
         root = Path(scratch) / "repo"
-        paths = generate(root, args.files, args.dirs)
+        paths = generate(root, args.files, args.dirs, pack=True)
         run(root, paths, args.runs)
 
 
@@ -93,7 +62,7 @@ def run(root: Path, paths: list[Path], runs: int) -> None:
         rows.append(("read_state (repo state)", *measure(lambda: read_state(repo), runs)))
         for changed in (0, 10, 1000):
             for n, path in enumerate(paths[:changed]):
-                path.write_text(module_text(n, edited=True))
+                path.write_text(module_text(n, edit=1))
             found = working_copy_changes(repo, base, key=KEY)
             assert len(found) == min(changed, len(paths)), len(found)
             rows.append((f"whole copy, {changed} changed files", *measure(whole, runs)))
@@ -107,7 +76,7 @@ def run(root: Path, paths: list[Path], runs: int) -> None:
             )
         )
         one = paths[0].relative_to(root).as_posix()
-        buffer = module_text(0, edited=True).replace("return y + 0", "return y + 1")
+        buffer = module_text(0, edit=1).replace("return y + 0", "return y + 1")
         rows.append(("one file on disk", *measure(lambda: file_change(repo, base, one, key=KEY), runs)))
         second = paths[1].relative_to(root).as_posix()
         rows.append(
