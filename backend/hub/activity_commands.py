@@ -53,8 +53,7 @@ async def _project_of(conn: Connection, repository_id: str) -> str:
     repo = await services.repositories.get(repository_id)
     if repo is None:
         raise NotFound("no such repository: resolve it with repo.resolve first", code="unknown_repository")
-    async with services.projects.store.session() as session:
-        await services.projects.authorize(session, repo.project_id, conn.user_id, Action.VIEW_PROJECT)
+    await services.projects.require_member(conn.user_id, repo.project_id)
     conn.repositories[repository_id] = repo.project_id
     return repo.project_id
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from backend.domain.roles import Action
 from backend.errors import Unauthorized
 from backend.hub.commands import CommandRegistry, Result
 from backend.hub.connection import Connection
@@ -55,8 +54,7 @@ async def ping(conn: Connection, _msg: Ping) -> Result:
 async def subscribe(conn: Connection, msg: Subscribe) -> Result:
     """Follow a project: its events and presence; answers with who is there now."""
     hub = conn.hub
-    async with hub.services.projects.store.session() as session:
-        await hub.services.projects.authorize(session, msg.project_id, conn.user_id, Action.VIEW_PROJECT)
+    await hub.services.projects.require_member(conn.user_id, msg.project_id)
     await hub.subscribe(conn, msg.project_id)
     await hub.presence.report(conn.user_id, (msg.project_id,), active=False)
     members = await hub.presence.view(msg.project_id)

@@ -9,7 +9,6 @@ from aiohttp import web
 from backend import keys
 from backend.api.models import Output
 from backend.api.registry import Routes
-from backend.domain.roles import Action
 from backend.errors import Forbidden
 from backend.hub.connection import Connection
 from backend.settings import Settings
@@ -79,8 +78,7 @@ async def project_presence(request: web.Request) -> PresenceList:
     caller = request[keys.CALLER]
     project_id = request.match_info["project_id"]
     services = request.app[keys.SERVICES]
-    async with services.projects.store.session() as session:
-        await services.projects.authorize(session, project_id, caller.user_id, Action.VIEW_PROJECT)
+    await services.projects.require_member(caller.user_id, project_id)
     entries = await request.app[keys.HUB].presence.view(project_id)
     return PresenceList(items=[PresenceOut.model_validate(e.to_dict()) for e in entries])
 

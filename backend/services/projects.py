@@ -158,6 +158,12 @@ class ProjectService:
         await self.publish(pending)
         return project_view(project, Role.OWNER)
 
+    async def require_member(self, user_id: str, project_id: str) -> Role:
+        """The caller's role in the project; NotFound unless they are a member (the real-time hub's check)."""
+        async with self.store.session() as s:
+            _, role = await self.authorize(s, project_id, user_id, Action.VIEW_PROJECT)
+        return role
+
     async def get(self, user_id: str, project_id: str) -> ProjectView:
         async with self.store.session() as s:
             project, role = await self.authorize(s, project_id, user_id, Action.VIEW_PROJECT)
