@@ -249,23 +249,23 @@ def start_redis(port: int | None = None) -> Throwaway:
 # -- discovery ----------------------------------------------------------------------------------------------
 
 
-def discover_postgres() -> tuple[str, Origin] | None:
-    """The PostgreSQL server to use without starting one, and where it came from."""
-    url = os.environ.get("TANDEM_TEST_DATABASE_URL")
+def _discover(variable: str, port: int, default: str, answers: Callable[[str], bool]) -> tuple[str, Origin] | None:
+    url = os.environ.get(variable)
     if url:
         return url, "env"
-    if port_open("127.0.0.1", 5432) and postgres_answers(DEFAULT_PG):
-        return DEFAULT_PG, "local"
+    if port_open("127.0.0.1", port) and answers(default):
+        return default, "local"
     return None
+
+
+def discover_postgres() -> tuple[str, Origin] | None:
+    """The PostgreSQL server to use without starting one, and where it came from."""
+    return _discover("TANDEM_TEST_DATABASE_URL", 5432, DEFAULT_PG, postgres_answers)
 
 
 def discover_redis() -> tuple[str, Origin] | None:
-    url = os.environ.get("TANDEM_TEST_REDIS_URL")
-    if url:
-        return url, "env"
-    if port_open("127.0.0.1", 6379) and redis_answers(DEFAULT_REDIS):
-        return DEFAULT_REDIS, "local"
-    return None
+    """The Redis server to use without starting one, and where it came from."""
+    return _discover("TANDEM_TEST_REDIS_URL", 6379, DEFAULT_REDIS, redis_answers)
 
 
 def discover() -> ServiceUrls:
