@@ -132,14 +132,8 @@ class Throwaway:
     log: Path
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            # SIGINT is PostgreSQL's "fast shutdown"; redis-server also exits cleanly on it.
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        # SIGINT is PostgreSQL's "fast shutdown"; redis-server also exits cleanly on it.
+        stop_process(self.process)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
@@ -154,6 +148,18 @@ def find_binary(name: str) -> str | None:
         reverse=True,
     )
     return candidates[0] if candidates else None
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 10) -> int:
+    """Interrupt a server we started (SIGINT: a clean shutdown), killing it if it lingers; its exit code."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
 
 
 def wait_until(ready: Callable[[], bool], process: subprocess.Popen[bytes], log: Path, what: str) -> None:
