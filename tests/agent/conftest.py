@@ -8,18 +8,13 @@ from pathlib import Path
 import pytest
 
 from agent.gitrepo import GitRepo
-from tests.agent.sandbox import Sandbox, bare_origin, clone, init_repo
+from tests.agent.sandbox import Sandbox, bare_origin, clone, init_repo, isolate_git_config
 
 
 @pytest.fixture(autouse=True)
 def isolated_git_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Each test sees an empty global config it may fill, never the machine's."""
-    config = tmp_path / "global.gitconfig"
-    config.write_text("")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))  # no default global excludes file either
-    return config
+    return isolate_git_config(tmp_path, monkeypatch)
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from agent.gitrepo import git_environment
 
 KEY = b"project-key-for-tests"
@@ -41,6 +43,16 @@ class Sandbox:
 
     def head(self) -> str:
         return self.git("rev-parse", "HEAD")
+
+
+def isolate_git_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point git at an empty global config in ``tmp_path``, never the machine's (nor its excludes file)."""
+    config = tmp_path / "global.gitconfig"
+    config.write_text("")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))  # no default global excludes file either
+    return config
 
 
 def init_repo(root: Path, *, branch: str = "main") -> Sandbox:

@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient
 from agent.config import Credentials, save_credentials, socket_path
 from agent.daemon import Agent
 from agent.localclient import LocalClient
-from tests.agent.sandbox import Sandbox, bare_origin, clone, init_repo
+from tests.agent.sandbox import Sandbox, bare_origin, clone, init_repo, isolate_git_config
 from tests.helpers import Account, make_team
 
 REMOTE = "https://github.com/acme/widgets"
@@ -33,11 +33,7 @@ def store_kind(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(autouse=True)
 def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    config = tmp_path / "global.gitconfig"
-    config.write_text("")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    isolate_git_config(tmp_path, monkeypatch)
 
 
 @pytest.fixture
@@ -79,6 +75,11 @@ async def personal_token(client: TestClient[Any, Any], account: Account) -> tupl
 
 async def team_with_repo(client: TestClient[Any, Any], size: int = 2) -> Team:
     project_id, accounts = await make_team(client, size)
+    return await equip(client, project_id, accounts)
+
+
+async def equip(client: TestClient[Any, Any], project_id: str, accounts: list[Account]) -> Team:
+    """Register the test repository in the project (as its first account) and give everyone an agent token."""
     resp = await client.post(
         f"/api/projects/{project_id}/repositories", json={"remote_url": REMOTE}, headers=accounts[0].headers
     )

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 from agent.daemon import Agent
 from tests.agent.sandbox import Sandbox
 from tests.agent_daemon import conftest as daemon
-from tests.agent_daemon.conftest import REMOTE, Team, clone_of, personal_token
+from tests.agent_daemon.conftest import Team, clone_of
 from tests.helpers import add_member, create_project, signup
 from tests.lsp.editor import Editor, start_editor, stop_editor
 
@@ -32,13 +32,7 @@ async def named_team(client: TestClient[Any, Any]) -> Team:
     accounts = [await signup(client, name=name) for name in NAMES]
     project_id = await create_project(client, accounts[0], "Widgets")
     await add_member(client, project_id, accounts[0], accounts[1])
-    resp = await client.post(
-        f"/api/projects/{project_id}/repositories", json={"remote_url": REMOTE}, headers=accounts[0].headers
-    )
-    body = await resp.json()
-    assert resp.status == 201, body
-    tokens = [(await personal_token(client, a))[0] for a in accounts]
-    return Team(client, project_id, str(body["id"]), accounts, tokens)
+    return await daemon.equip(client, project_id, accounts)
 
 
 @dataclass
