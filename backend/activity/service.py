@@ -129,8 +129,13 @@ class ActivityService:
         await self.recorder.flush()
 
     def _adopt(self, workcopy: Workcopy) -> list[FindingChange]:
+        """Take a full report as the working copy's state; one that moved to another repository leaves the old."""
+        previous = self.workcopies.get(workcopy.participant)
+        changes: list[FindingChange] = []
+        if previous is not None and previous.repository_id != workcopy.repository_id:
+            changes += self.engine.remove_participant(workcopy.participant)
         self.workcopies[workcopy.participant] = workcopy
-        return self.engine.apply_snapshot(
+        return changes + self.engine.apply_snapshot(
             workcopy.participant,
             workcopy.repository_id,
             base=workcopy.base,
@@ -166,12 +171,8 @@ class ActivityService:
             files={f.path: f for f in files},
             focus=focus,
         )
-        previous = self.workcopies.get(participant)
-        changes: list[FindingChange] = []
-        if previous is not None and previous.repository_id != repository_id:
-            changes += self.engine.remove_participant(participant)
         self.owners[participant] = owner
-        changes += self._adopt(workcopy)
+        changes = self._adopt(workcopy)
         if self.replicate:  # encode only when another process will read it
             await self._publish(wire.encode_snapshot(workcopy))
         self._dirty.add(participant)
@@ -262,8 +263,8 @@ class ActivityService:
     # -- replication ----------------------------------------------------------------------------
 
     async def _publish(self, data: bytes) -> None:
-        if self.replicate:
-            await self.bus.publish(ACTIVITY_CHANNEL, data)
+        """Tell the other processes; callers check ``replicate`` first, so nothing is encoded for no reader."""
+        await self.bus.publish(ACTIVITY_CHANNEL, data)
 
     async def _follow(self, subscription: Subscription) -> None:
         async for _channel, data in subscription:
@@ -277,16 +278,11 @@ class ActivityService:
         message: dict[str, Any] = orjson.loads(data)
         kind = message["kind"]
         if kind == "snapshot":
-            workcopy = Workcopy.from_json(orjson.dumps(message["state"]))
+            workcopy = Workcopy.from_dict(message["state"])  # decoded once, with the message
             if workcopy.origin == self.process_id:
                 return
             self.owners.pop(workcopy.participant, None)  # a client moved to another process
-            previous = self.workcopies.get(workcopy.participant)
-            changes: list[FindingChange] = []
-            if previous is not None and previous.repository_id != workcopy.repository_id:
-                changes += self.engine.remove_participant(workcopy.participant)
-            changes += self._adopt(workcopy)
-            await self._emit(changes, persist=False)
+            await self._emit(self._adopt(workcopy), persist=False)
             return
         if message["origin"] == self.process_id:
             return

@@ -51,7 +51,10 @@ class Workcopy:
 
     @classmethod
     def from_json(cls, data: bytes) -> Workcopy:
-        raw: dict[str, Any] = orjson.loads(data)
+        return cls.from_dict(orjson.loads(data))
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Workcopy:
         files = [FileChange.model_validate(f) for f in raw["files"]]
         return cls(
             participant=Participant(raw["user_id"], raw["workcopy"]),
