@@ -54,7 +54,6 @@ class Hub:
         self.by_project: defaultdict[str, set[Connection]] = defaultdict(set)
         self._subscription: Subscription | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self.deliveries = 0
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -149,7 +148,6 @@ class Hub:
         """Send the same encoded bytes to each connection (encoded once, never per receiver)."""
         for conn in tuple(conns):
             await conn.send(data)
-        self.deliveries += len(conns)
 
     async def _pump(self, subscription: Subscription) -> None:
         async for channel, data in subscription:

@@ -16,7 +16,7 @@ async def hello(conn: Connection, msg: Hello) -> Result:
     if conn.authenticated:
         return {"protocol": PROTOCOL_VERSION, "user_id": conn.user_id, "already": True}
     if msg.protocol != PROTOCOL_VERSION:
-        conn.hub.spawn(conn.close(CloseCode.UNSUPPORTED_PROTOCOL, f"this server speaks protocol {PROTOCOL_VERSION}"))
+        conn.close_soon(CloseCode.UNSUPPORTED_PROTOCOL, f"this server speaks protocol {PROTOCOL_VERSION}")
         return {"protocol": PROTOCOL_VERSION, "supported": [PROTOCOL_VERSION], "accepted": False}
     if conn.caller is None:
         if msg.ticket is None:
