@@ -19,6 +19,7 @@ from backend.bus.memory import DEFAULT_QUEUE_SIZE
 _LOG = logging.getLogger(__name__)
 _CLOSED = ("", b"")
 SUBSCRIBE_TIMEOUT = 5.0
+CLOSE_TIMEOUT = 6.0
 RECONNECT_DELAYS = (0.1, 0.2, 0.5, 1.0, 2.0)
 """Seconds between attempts to re-establish a lost subscription; the last one repeats."""
 MAX_CONNECTIONS = 100
@@ -97,7 +98,7 @@ class RedisSubscription:
             self._runner = asyncio.create_task(self._run(), name="redis-subscription")
         waiters = self._expect(new)
         async with self._lock:
-            if self._pubsub is not None:
+            if self._pubsub is not None and not self.closed:
                 try:
                     await self._pubsub.subscribe(*new)
                 except (RedisError, OSError):
@@ -117,7 +118,7 @@ class RedisSubscription:
         # Forget first: an event already in flight on a removed channel is dropped when it arrives.
         self.channels.difference_update(gone)
         async with self._lock:
-            if self._pubsub is not None:
+            if self._pubsub is not None and not self.closed:
                 try:
                     await self._pubsub.unsubscribe(*gone)
                 except (RedisError, OSError):
@@ -129,7 +130,8 @@ class RedisSubscription:
         self.closed = True
         if self._runner is not None:
             self._runner.cancel()
-            await asyncio.wait({self._runner})
+            # Bounded: the runner's cleanup waits for a command in flight, which Redis's socket timeout ends.
+            await asyncio.wait({self._runner}, timeout=CLOSE_TIMEOUT)
         self._fail_confirmations()
         self._on_close(self)
         # Wake a pending iterator even if the queue is full.
@@ -184,12 +186,15 @@ class RedisSubscription:
                 if self.failures == 1:
                     _LOG.warning("Redis subscription lost; reconnecting in the background", exc_info=True)
             finally:
-                self._pubsub = None
                 self._up.clear()
                 self._down.set()
                 self._fail_confirmations()
-                with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                # Under the lock: a SUBSCRIBE or UNSUBSCRIBE in flight finishes (or times out) before the
+                # connection goes, instead of writing to a connection closed under it.
+                async with self._lock:
+                    self._pubsub = None
+                    with contextlib.suppress(RedisError, OSError):
+                        await pubsub.aclose()  # type: ignore[no-untyped-call]
             await asyncio.sleep(RECONNECT_DELAYS[min(self.failures, len(RECONNECT_DELAYS)) - 1])
 
     async def _read(self, pubsub: PubSub, waiters: list[asyncio.Future[None]]) -> None:

@@ -121,6 +121,7 @@ class Connection:
         """Read frames until the client goes away; a client that does not authenticate in time is closed."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.hub.settings.ws_auth_timeout
+        self.hub.serving()
         try:
             while not self.closing:
                 timeout = None if self.authenticated else max(0.0, deadline - loop.time())
@@ -138,7 +139,8 @@ class Connection:
                     return
         finally:
             self.closing = True
-            await self.hub.detach(self)
+            self.hub.detach(self)
+            self.hub.served()
             if self.closer is not None:
                 # A close started elsewhere (lag, shutdown) must finish before the handler returns,
                 # or aiohttp drops the socket before the close frame that tells the client why.

@@ -54,6 +54,9 @@ class Hub:
         self.by_project: defaultdict[str, set[Connection]] = defaultdict(set)
         self._subscription: Subscription | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._serving = 0
+        self._drained = asyncio.Event()
+        self._drained.set()
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -64,17 +67,21 @@ class Hub:
         self.spawn(self._sweep())
 
     async def stop(self) -> None:
-        """Close every connection with GOING_AWAY, then stop the pump and the sweeper."""
+        """Close every connection with GOING_AWAY, let their handlers detach, then stop the pump and the sweeper."""
         connections = {conn for conns in self.by_user.values() for conn in conns}
         await asyncio.gather(
             *(conn.close_soon(CloseCode.GOING_AWAY, "server shutting down") for conn in connections),
             return_exceptions=True,
         )
+        # A handler detaches after its close frame went out; the subscription it unsubscribes from must
+        # still be there, or its commands race the subscription's own teardown.
+        try:
+            await asyncio.wait_for(self._drained.wait(), self.settings.ws_auth_timeout + 5)
+        except TimeoutError:
+            _LOG.warning("%d connection handlers did not finish before shutdown", self._serving)
         if self._subscription is not None:
             await self._subscription.close()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await _cancel_all(set(self._tasks))
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.create_task(coro)
@@ -82,6 +89,16 @@ class Hub:
         task.add_done_callback(self._tasks.discard)
 
     # -- connections ----------------------------------------------------------------------------
+
+    def serving(self) -> None:
+        """A connection handler started (authenticated or not); :meth:`served` when it has detached."""
+        self._serving += 1
+        self._drained.clear()
+
+    def served(self) -> None:
+        self._serving -= 1
+        if not self._serving:
+            self._drained.set()
 
     async def attach(self, conn: Connection) -> None:
         """An authenticated connection joins: it receives its user's events from now on."""
@@ -103,22 +120,22 @@ class Hub:
                 }
             )
 
-    async def detach(self, conn: Connection) -> None:
-        for project_id in list(conn.projects):
-            await self.unsubscribe(conn, project_id)
-        if conn.caller is None:
-            return
-        if conn.workcopies:
-            participants = [Participant(conn.user_id, w) for w in conn.workcopies]
-            self.spawn(self.activity.disconnected(conn, participants))
-        conns = self.by_user.get(conn.user_id)
-        if conns is None or conn not in conns:
-            return
-        conns.discard(conn)
-        if not conns:
-            del self.by_user[conn.user_id]
-            if self._subscription is not None:
-                await self._subscription.remove(user_channel(conn.user_id))
+    def detach(self, conn: Connection) -> None:
+        """A connection is gone. Synchronous, so that a handler cancelled as its socket drops still detaches;
+        what needs the bus (unsubscribing from channels nobody here follows any more) runs in a hub task."""
+        unused = [channel for project_id in list(conn.projects) if (channel := self._leave(conn, project_id))]
+        if conn.caller is not None:
+            if conn.workcopies:
+                participants = [Participant(conn.user_id, w) for w in conn.workcopies]
+                self.spawn(self.activity.disconnected(conn, participants))
+            conns = self.by_user.get(conn.user_id)
+            if conns is not None and conn in conns:
+                conns.discard(conn)
+                if not conns:
+                    del self.by_user[conn.user_id]
+                    unused.append(user_channel(conn.user_id))
+        if unused and self._subscription is not None:
+            self.spawn(self._subscription.remove(*unused))
 
     async def subscribe(self, conn: Connection, project_id: str) -> None:
         """Membership must have been checked by the caller."""
@@ -129,15 +146,21 @@ class Hub:
             await self._subscription.add(project_channel(project_id))
 
     async def unsubscribe(self, conn: Connection, project_id: str) -> None:
+        channel = self._leave(conn, project_id)
+        if channel is not None and self._subscription is not None:
+            await self._subscription.remove(channel)
+
+    def _leave(self, conn: Connection, project_id: str) -> str | None:
+        """Drop the connection from a project's receivers; the project's channel if nobody here follows it now."""
         conn.projects.discard(project_id)
         conns = self.by_project.get(project_id)
         if conns is None:
-            return
+            return None
         conns.discard(conn)
-        if not conns:
-            del self.by_project[project_id]
-            if self._subscription is not None:
-                await self._subscription.remove(project_channel(project_id))
+        if conns:
+            return None
+        del self.by_project[project_id]
+        return project_channel(project_id)
 
     def connections_of(self, user_id: str) -> set[Connection]:
         return self.by_user.get(user_id, set())
@@ -199,3 +222,22 @@ class Hub:
                 await self.presence.sweep()
             except Exception:  # noqa: BLE001 - a failed sweep (Redis away) is retried at the next tick
                 _LOG.warning("presence sweep failed", exc_info=True)
+
+
+async def _cancel_all(tasks: set[asyncio.Task[Any]], rounds: int = 10) -> None:
+    """Cancel the tasks and wait for them, cancelling again those still running a second later.
+
+    On Python 3.11 ``asyncio.wait_for`` (which redis-py uses) can swallow a cancellation that arrives as
+    its inner call completes; a background loop then goes on as if never cancelled and shutdown hangs.
+    """
+    for _ in range(rounds):
+        if not tasks:
+            return
+        for task in tasks:
+            task.cancel()
+        done, tasks = await asyncio.wait(tasks, timeout=1.0)
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                _LOG.warning("a background task failed at shutdown", exc_info=task.exception())
+    if tasks:
+        _LOG.warning("%d background tasks ignored cancellation at shutdown", len(tasks))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 import pytest
@@ -117,3 +119,22 @@ async def test_a_restart_does_not_make_the_team_flap(make_client: Any, redis_url
         assert not (event["type"] == "presence" and event["state"] == "offline"), event
     states = {e.user_id: e.state for e in await hub.presence.view(project_id)}
     assert states[alice.user_id] == "online"
+
+
+async def test_shutdown_lets_every_handler_detach_before_the_subscription_goes(
+    make_client: Any, redis_url: str, connect: Connect, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Handlers unsubscribe while the process shuts down: none of them may hit a Redis connection closed under it."""
+    server = await make_client(redis_url=redis_url)
+    clients = []
+    for _ in range(4):
+        project_id, (member,) = await make_team(server, 1)
+        proto = await connect(server, member)
+        await proto.call("subscribe", project_id=project_id)
+        clients.append(proto)
+    hub = server.app[keys.HUB]
+    await asyncio.wait_for(server.server.close(), 20)
+    assert [await proto.wait_closed() for proto in clients] == [1001] * 4
+    assert not hub.by_user
+    assert not hub.by_project
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
