@@ -8,6 +8,9 @@ import orjson
 
 from backend.ports import EventBus
 
+BROADCAST_CHANNEL = "tandem:broadcast"
+"""Followed by every backend process, whoever is connected to it (session revocations, for example)."""
+
 
 def project_channel(project_id: str) -> str:
     return f"tandem:project:{project_id}"

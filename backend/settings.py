@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     access_token_ttl: int = Field(default=900, ge=30, le=86_400)
     """Seconds an access token lives."""
     refresh_token_ttl: int = Field(default=30 * 86_400, ge=300)
+    session_cache_ttl: float = Field(default=30.0, ge=0, le=300)
+    """Seconds a session confirmed live is trusted without asking the database (0: ask every time).
+    Revocation reaches every process at once through the bus; this bounds a revocation event lost on the way."""
     invitation_ttl: int = Field(default=7 * 86_400, ge=60)
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, le=600_000)
     """Embedded mode: how long a write waits for SQLite's lock before the request answers 503."""

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from backend.activity.service import ActivityService, Mutes
 from backend.conflicts.findings import Severity
 from backend.conflicts.model import Participant
-from backend.events import decode_event, project_channel, user_channel
+from backend.events import BROADCAST_CHANNEL, decode_event, project_channel, user_channel
 from backend.hub.commands import CommandRegistry
 from backend.hub.connection import Connection
 from backend.ports import EventBus, Subscription
@@ -24,7 +24,6 @@ from backend.store.models import FindingMute
 from tandem.protocol import CloseCode
 
 _LOG = logging.getLogger(__name__)
-BROADCAST = "tandem:broadcast"
 _PROJECT_PREFIX = project_channel("")
 _USER_PREFIX = user_channel("")
 # Events about membership that change who may receive a project's events.
@@ -62,7 +61,7 @@ class Hub:
 
     async def start(self) -> None:
         # Every process listens on the broadcast channel, so the subscription is never empty.
-        self._subscription = await self.bus.subscribe(BROADCAST)
+        self._subscription = await self.bus.subscribe(BROADCAST_CHANNEL)
         self.spawn(self._pump(self._subscription))
         self.spawn(self._sweep())
 
@@ -180,7 +179,10 @@ class Hub:
                 _LOG.exception("failed to route an event on %s", channel)
 
     async def _route(self, channel: str, data: bytes) -> None:
-        if channel.startswith(_PROJECT_PREFIX):
+        if channel == BROADCAST_CHANNEL:
+            if b'"session.revoked"' in data:
+                self._sessions_revoked(decode_event(data))
+        elif channel.startswith(_PROJECT_PREFIX):
             project_id = channel[len(_PROJECT_PREFIX) :]
             conns = self.by_project.get(project_id)
             if conns:
@@ -194,6 +196,16 @@ class Hub:
                 await self.deliver(conns, data)
             if b'"finding.muted"' in data:
                 self._muted(user_id, decode_event(data))
+
+    def _sessions_revoked(self, event: dict[str, Any]) -> None:
+        """Signed out, password changed, a stolen refresh token replayed: that session's sockets close now."""
+        ended = set(event["session_ids"])
+        self.services.accounts.sessions.forget(list(ended))
+        for conns in list(self.by_user.values()):
+            for conn in list(conns):
+                if conn.caller is not None and conn.caller.session_id in ended:
+                    conn.closing = True
+                    conn.close_soon(CloseCode.UNAUTHENTICATED, "this session has ended; sign in again")
 
     def _muted(self, user_id: str, event: dict[str, Any]) -> None:
         mutes = self.activity.mutes.setdefault(user_id, Mutes())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -34,6 +34,17 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
         cursor.close()
 
     return on_connect
+
+
+_AFTER_COMMIT = "tandem.after_commit"
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], Awaitable[None]]) -> None:
+    """Run ``callback`` once the session's transaction has committed (never if it rolls back).
+
+    For what must not be seen before the data is: an event saying a session was revoked, for example.
+    """
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
 
 
 def _locked(err: OperationalError) -> bool:
@@ -123,6 +134,8 @@ class SqlStore:
             if _locked(err):  # SQLite's write lock stayed taken past the busy timeout: busy, not broken
                 raise Unavailable("the database is busy; try again in a moment") from err
             raise
+        for callback in session.info.pop(_AFTER_COMMIT, ()):
+            await callback()
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -17,6 +17,7 @@ from backend.services.accounts.clock import Clock, system_clock
 from backend.services.accounts.passwords import PasswordHasher
 from backend.services.accounts.personal_tokens import PersonalTokens, ensure_live, is_personal_token
 from backend.services.accounts.profiles import Profiles, load_user
+from backend.services.accounts.session_cache import SessionCache
 from backend.services.accounts.sessions import ClientInfo, Sessions, TokenPair, revoked
 from backend.services.accounts.throttle import LoginThrottle
 from backend.services.accounts.tokens import TokenCodec
@@ -58,7 +59,9 @@ class AccountService:
             per_address=settings.login_max_failures_per_address,
             window=settings.login_window,
         )
-        self.sessions = Sessions(store=store, codec=self.codec, clock=clock)
+        self.sessions = Sessions(
+            store=store, codec=self.codec, clock=clock, bus=bus, cache=SessionCache(settings.session_cache_ttl)
+        )
         self.tokens = PersonalTokens(store=store, clock=clock)
         self.profiles = Profiles(store=store, bus=bus, clock=clock)
 

@@ -10,10 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from backend.errors import NotFound, Unauthorized
-from backend.ports import Store
+from backend.events import BROADCAST_CHANNEL, publish
+from backend.ports import EventBus, Store
 from backend.services.accounts.clock import Clock, as_utc
+from backend.services.accounts.session_cache import SessionCache
 from backend.services.accounts.tokens import Claims, TokenCodec
+from backend.store.db import after_commit
 from backend.store.models import AuthSession, User, new_id
+
+SESSION_REVOKED = "session.revoked"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +46,14 @@ def revoked(message: str = "this session has ended; sign in again") -> Unauthori
 class Sessions:
     """Opens, rotates, checks and revokes sessions. Methods taking ``db`` join the caller's transaction."""
 
-    def __init__(self, *, store: Store, codec: TokenCodec, clock: Clock) -> None:
+    def __init__(
+        self, *, store: Store, codec: TokenCodec, clock: Clock, bus: EventBus, cache: SessionCache | None = None
+    ) -> None:
         self.store = store
         self.codec = codec
         self.clock = clock
+        self.bus = bus
+        self.cache = cache if cache is not None else SessionCache(0)
 
     def open(self, db: AsyncSession, user: User, client: ClientInfo) -> TokenPair:
         """Add a new session for ``user`` to ``db`` and mint its first token pair."""
@@ -113,18 +122,28 @@ class Sessions:
         )
 
     async def ensure_active(self, claims: Claims) -> None:
-        """Raise unless the session of an access token (or ticket) is live and its user still exists."""
-        async with self.store.session() as db:
-            row = (
-                await db.execute(
-                    select(AuthSession)
-                    .join(User, col(User.id) == col(AuthSession.user_id))
-                    .where(col(AuthSession.id) == claims.session_id, col(AuthSession.user_id) == claims.user_id)
-                )
-            ).scalar_one_or_none()
-        if row is None or row.revoked_at is not None:
-            raise revoked()
-        if as_utc(row.expires_at) <= self.clock():
+        """Raise unless the session of an access token (or ticket) is live and its user still exists.
+
+        A session confirmed live moments ago is taken from the cache (see ``session_cache``): a WebSocket
+        handshake or an API call then costs no query, and revocation still takes effect at once.
+        """
+        session_id = claims.session_id or ""
+        expires_at = self.cache.live(session_id, claims.user_id)
+        if expires_at is None:
+            started = self.cache.started()
+            async with self.store.session() as db:
+                row = (
+                    await db.execute(
+                        select(AuthSession)
+                        .join(User, col(User.id) == col(AuthSession.user_id))
+                        .where(col(AuthSession.id) == session_id, col(AuthSession.user_id) == claims.user_id)
+                    )
+                ).scalar_one_or_none()
+            if row is None or row.revoked_at is not None:
+                raise revoked()
+            expires_at = as_utc(row.expires_at)
+            self.cache.remember(session_id, claims.user_id, expires_at, started)
+        if expires_at <= self.clock():
             raise Unauthorized("this session has expired; sign in again", code="token_expired")
 
     async def end(self, user_id: str, session_id: str, reason: str) -> None:
@@ -144,12 +163,25 @@ class Sessions:
         await self._revoke(db, list(ids), reason)
 
     async def _revoke(self, db: AsyncSession, session_ids: Sequence[str], reason: str) -> None:
-        if session_ids:
-            await db.execute(
-                update(AuthSession)
-                .where(col(AuthSession.id).in_(session_ids), col(AuthSession.revoked_at).is_(None))
-                .values(revoked_at=self.clock(), revoked_reason=reason)
-            )
+        if not session_ids:
+            return
+        await db.execute(
+            update(AuthSession)
+            .where(col(AuthSession.id).in_(session_ids), col(AuthSession.revoked_at).is_(None))
+            .values(revoked_at=self.clock(), revoked_reason=reason)
+        )
+        ids = list(session_ids)
+
+        async def announce() -> None:
+            # Here at once; in every process (caches, open WebSockets) through the broadcast channel.
+            self.forget(ids)
+            await publish(self.bus, BROADCAST_CHANNEL, SESSION_REVOKED, session_ids=ids, reason=reason)
+
+        after_commit(db, announce)
+
+    def forget(self, session_ids: Sequence[str]) -> None:
+        """Sessions revoked (here or in another process): the next use of their tokens asks the database."""
+        self.cache.forget(session_ids)
 
     async def active(self, user_id: str) -> list[AuthSession]:
         """The user's live sessions, most recently used first."""
