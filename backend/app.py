@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -32,6 +33,7 @@ from backend.services.container import build_services
 from backend.settings import Settings
 from backend.store.db import SqlStore
 from backend.store.migrate import upgrade_async
+from tandem.loops import loop_name
 
 _LOG = logging.getLogger(__name__)
 API_VERSION = "0.1.0"
@@ -103,7 +105,11 @@ def create_app(settings: Settings, *, migrate: bool | None = None) -> web.Applic
         app[keys.SERVICES] = build_services(settings, app[keys.STORE], app[keys.BUS], app[keys.COUNTERS])
         _LOG.info(
             "tandem backend ready",
-            extra={"mode": "embedded" if settings.embedded else "scale-out", "url": settings.effective_public_url},
+            extra={
+                "mode": "embedded" if settings.embedded else "scale-out",
+                "url": settings.effective_public_url,
+                "event_loop": loop_name(asyncio.get_running_loop()),
+            },
         )
         yield
 

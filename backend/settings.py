@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()  # comma-separated in the environment
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "json"
+    event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
+    listen_backlog: int = Field(default=1024, ge=16, le=65_535)
+    """Connections the kernel queues before they are accepted (aiohttp's default, 128, overflows when a
+    thousand agents reconnect at once after a restart; the kernel caps it at net.core.somaxconn)."""
+    """``auto``: uvloop where installed (Linux, macOS), else asyncio's loop."""
 
     access_token_ttl: int = Field(default=900, ge=30, le=86_400)
     """Seconds an access token lives."""

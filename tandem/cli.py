@@ -109,14 +109,21 @@ def cmd_server(args: argparse.Namespace) -> int:
 
     from backend.app import create_app
     from tandem import logs
+    from tandem.loops import LoopUnavailable, new_event_loop
 
     logs.configure(settings.log_level, settings.log_format)
     if not settings.embedded and (problem := _schema_behind(settings)):
         raise CliError(problem)
     app = create_app(settings)
     try:
+        loop = new_event_loop(settings.event_loop)
+    except LoopUnavailable as err:
+        raise CliError(str(err)) from err
+    try:
         web.run_app(
             app,
+            loop=loop,
+            backlog=settings.listen_backlog,
             host=settings.host,
             port=settings.port,
             print=lambda _: print(_banner(settings), file=sys.stderr, flush=True),

@@ -18,6 +18,8 @@ from collections.abc import AsyncIterator
 from aiohttp import WSMsgType, web
 from redis.asyncio import Redis
 
+from tandem.loops import new_event_loop
+
 ROOMS: web.AppKey[defaultdict[str, set[web.WebSocketResponse]]] = web.AppKey("rooms")
 REDIS: web.AppKey[Redis | None] = web.AppKey("redis")
 ORIGIN: web.AppKey[bytes] = web.AppKey("origin")
@@ -109,7 +111,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
     app = create_app(os.environ.get("RELAY_REDIS_URL") or None)
-    web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None, shutdown_timeout=1)
+    # The loop `tandem server` runs on (TANDEM_EVENT_LOOP, uvloop by default): the floor differs only in logic.
+    loop = new_event_loop(os.environ.get("TANDEM_EVENT_LOOP", "auto"))  # type: ignore[arg-type]
+    web.run_app(
+        app, host="127.0.0.1", port=args.port, print=None, access_log=None, shutdown_timeout=1, loop=loop, backlog=1024
+    )
 
 
 if __name__ == "__main__":

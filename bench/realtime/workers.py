@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import os
 import random
 import sys
 import time
@@ -23,6 +24,7 @@ import orjson
 
 from bench.realtime.edits import Developer, snapshot
 from bench.realtime.rawws import RawLink
+from tandem.loops import new_event_loop
 from tandem.protocol import PROTOCOL_VERSION
 
 ClientSpec = dict[str, Any]
@@ -211,7 +213,9 @@ async def _serve(spec: dict[str, Any], pipe: Connection) -> None:
 
 
 def _main(spec: dict[str, Any], pipe: Connection) -> None:
-    asyncio.run(_serve(spec, pipe))
+    # Load generators on uvloop too: the less CPU they take, the more of the two cores is left to the servers.
+    with asyncio.Runner(loop_factory=lambda: new_event_loop(os.environ.get("BENCH_CLIENT_LOOP", "auto"))) as runner:  # type: ignore[arg-type]
+        runner.run(_serve(spec, pipe))
 
 
 class Pool:

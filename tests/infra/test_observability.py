@@ -47,6 +47,8 @@ def test_server_logs_json_lines_with_the_request_id(tmp_path: Path) -> None:
     assert mine[0]["status"] == 200
     assert {"ts", "level", "logger"} <= mine[0].keys()
     assert any(line.get("request_id") == generated for line in lines)
+    ready = [line for line in lines if line.get("msg") == "tandem backend ready"]
+    assert ready[0]["event_loop"] == "uvloop"  # the server's default where uvloop is installed
 
 
 def test_json_formatter_keeps_extras_and_the_stack() -> None:
@@ -112,3 +114,13 @@ async def test_readyz_is_200_with_real_redis(
     async with TestClient(TestServer(create_app(settings, migrate=True))) as client:
         ready = await client.get("/readyz")
         assert ready.status == 200, await ready.text()
+
+
+@pytest.mark.slow
+def test_the_event_loop_can_be_chosen(tmp_path: Path) -> None:
+    env = tandem_env(data_dir=str(tmp_path / "data"), event_loop="asyncio")
+    with tandem_server(env, tmp_path / "server.log") as server:
+        server.wait_ready()
+        assert server.stop() == 0
+    ready = [line for line in json_lines(server.output()) if line.get("msg") == "tandem backend ready"]
+    assert ready[0]["event_loop"] == "asyncio"
