@@ -79,10 +79,19 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
 @web.middleware
 async def identify(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Identify the caller from ``Authorization: Bearer``; views decide what the caller may do."""
-    header = request.headers.get("Authorization")
-    if header is not None:
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("the Authorization header must be 'Bearer <token>'")
-        request[keys.CALLER] = await request.app[keys.SERVICES].accounts.identify(token.strip())
+    token = _bearer_token(request)
+    if token is not None:
+        request[keys.CALLER] = await request.app[keys.SERVICES].accounts.identify(token)
+        # This frame lives as long as the request: a WebSocket's whole life. The token need not.
+        del token
     return await handler(request)
+
+
+def _bearer_token(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("the Authorization header must be 'Bearer <token>'")
+    return token.strip()
