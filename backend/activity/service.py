@@ -343,8 +343,8 @@ class ActivityService:
             workcopy = self.workcopies.get(participant)
             if workcopy is None:
                 continue
-            for change in workcopy.files.values():
-                if (change.old_path or change.path) != finding.path or not change.hunks:
+            for change in _changes_to(workcopy, finding.path):
+                if not change.hunks:
                     continue
                 for h in change.hunks:
                     start, end = (
@@ -392,3 +392,12 @@ class ActivityService:
             self._projects_by_repo[change.finding.repo] = project_id
             return project_id
         return self._projects_by_repo.get(change.finding.repo, "")
+
+
+def _changes_to(workcopy: Workcopy, base_path: str) -> list[FileChange]:
+    """The working copy's changes to a base file: usually found under the same path, else as a rename."""
+    same = workcopy.files.get(base_path)
+    if same is not None and (same.old_path or same.path) == base_path:
+        return [same]
+    return [c for c in workcopy.files.values() if (c.old_path or c.path) == base_path]
+

@@ -14,6 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 from backend.api.registry import nul_locations, validation_details
 from backend.domain.caller import Caller
 from backend.errors import TandemError
+from backend.hub.frames import text_header
 from backend.hub.ratelimit import TokenBucket
 from tandem.protocol import AnyCommand, CloseCode, Command, Hello
 
@@ -77,6 +78,7 @@ class Connection:
         "closer",
         "closing",
         "hub",
+        "outbox",
         "presence_sent",
         "projects",
         "remote",
@@ -97,6 +99,8 @@ class Connection:
         self.client = ""
         self.closing = False
         self.closer: asyncio.Task[None] | None = None
+        self.outbox: list[bytes] | None = None
+        """Frames sent during this turn of the event loop, written together at its end (see :meth:`send`)."""
         self.projects: set[str] = set()
         """Projects this connection is subscribed to."""
         self.workcopies: dict[str, str] = {}
@@ -188,7 +192,11 @@ class Connection:
     # -- sending --------------------------------------------------------------------------------
 
     async def send(self, data: bytes) -> None:
-        """Send one encoded frame without waiting on the client; one that falls too far behind is closed."""
+        """Send one encoded message without waiting on the client; one that falls too far behind is closed.
+
+        Messages sent in one turn of the event loop (the replies to a burst of pipelined commands, and the
+        events they caused) leave in one write: a system call per turn, not per message.
+        """
         if self.closing:
             return
         transport = self.transport
@@ -200,10 +208,19 @@ class Connection:
             _LOG.warning("closing slow websocket client %s (user %s)", self.remote, self.caller and self.caller.user_id)
             self.close_soon(CloseCode.RESYNC, "too far behind: reconnect and resync")
             return
-        try:
-            await self.ws.send_frame(data, WSMsgType.TEXT)
-        except ConnectionError:
-            self.closing = True
+        outbox = self.outbox
+        if outbox is None:
+            outbox = self.outbox = []
+            asyncio.get_running_loop().call_soon(self.flush)
+        outbox.append(text_header(len(data)))
+        outbox.append(data)
+
+    def flush(self) -> None:
+        """Write what :meth:`send` queued (called at the end of the loop's turn, and before a close frame)."""
+        outbox, self.outbox = self.outbox, None
+        transport = self.transport
+        if outbox and transport is not None and not transport.is_closing():
+            transport.writelines(outbox)
 
     def close_soon(self, code: CloseCode, reason: str) -> asyncio.Task[None]:
         """Start closing from outside the connection's own task; :meth:`serve` waits for it to finish."""
@@ -216,6 +233,7 @@ class Connection:
             self.closing = True
             return
         self.closing = True
+        self.flush()  # what was sent before the close goes out before it
         try:
             await self.ws.close(code=int(code), message=reason.encode()[:120])
         except ConnectionError:
