@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 # Values never echoed back in an error message: they may carry passwords.
 _SECRET_FIELDS = frozenset({"secret_key", "database_url", "redis_url"})
+GC_YOUNG_THRESHOLD = 10_000
+"""Allocations between young-generation collections (CPython's default, 700, runs one every few messages)."""
 
 
 class CliError(SystemExit):
@@ -101,6 +103,16 @@ def _banner(settings: Settings) -> str:
     )
 
 
+async def _settle_garbage_collector(_app: object) -> None:
+    """Once started: what start-up allocated (modules, models, the app) is never garbage, so the collector
+    stops walking it, and young collections run less often. Both shorten the pauses a keystroke can meet."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+
+
 def cmd_server(args: argparse.Namespace) -> int:
     settings = load_settings(host=args.host, port=args.port)  # first: a bad setting is reported before anything
 
@@ -115,6 +127,7 @@ def cmd_server(args: argparse.Namespace) -> int:
     if not settings.embedded and (problem := _schema_behind(settings)):
         raise CliError(problem)
     app = create_app(settings)
+    app.on_startup.append(_settle_garbage_collector)
     try:
         loop = new_event_loop(settings.event_loop)
     except LoopUnavailable as err:

@@ -34,7 +34,10 @@ def finding_payload(
     finding: Finding,
     branches: dict[Participant, str],
     diffs: dict[Participant, list[dict[str, Any]]] | None = None,
+    *,
+    detail: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """A finding as clients see it; pass ``detail`` when :func:`finding_detail` was already computed."""
     return {
         "id": finding.id,
         "project_id": project_id,
@@ -44,7 +47,7 @@ def finding_payload(
         "approximate": finding.approximate,
         "opened_at": finding.opened_at,
         "updated_at": finding.updated_at,
-        **finding_detail(finding, branches, diffs),
+        **(detail if detail is not None else finding_detail(finding, branches, diffs)),
     }
 
 
@@ -370,9 +373,12 @@ class ActivityService:
             finding = change.finding
             project_id = self._project_for(change)
             branches = self.branches(finding)
-            payload = finding_payload(project_id, finding, branches, self.shared_diffs(finding))
+            detail = finding_detail(finding, branches)  # what is stored: never the shared text
+            diffs = self.shared_diffs(finding)
+            shown = finding_detail(finding, branches, diffs) if diffs else detail
+            payload = finding_payload(project_id, finding, branches, detail=shown)
             if persist and project_id:
-                self.recorder.finding(project_id, change, finding_detail(finding, branches))
+                self.recorder.finding(project_id, change, detail)
             data = orjson.dumps(
                 {
                     "type": "finding",
@@ -400,4 +406,3 @@ def _changes_to(workcopy: Workcopy, base_path: str) -> list[FileChange]:
     if same is not None and (same.old_path or same.path) == base_path:
         return [same]
     return [c for c in workcopy.files.values() if (c.old_path or c.path) == base_path]
-
