@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from redis.exceptions import RedisError
 
 from backend.activity import workcopies as wire
 from backend.activity.recorder import Recorder, finding_detail, prune_activity
@@ -98,6 +99,7 @@ class ActivityService:
         self._projects_by_repo: dict[str, str] = {}
         """Remembered so a finding resolved after both sides left still names its project."""
         self._subscription: Subscription | None = None
+        self._saving_fails = False
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -315,10 +317,23 @@ class ActivityService:
 
     async def _save_dirty(self) -> None:
         dirty, self._dirty = self._dirty, set()
-        for participant in dirty:
-            workcopy = self.workcopies.get(participant)
-            if workcopy is not None and participant in self.owners:
-                await self.states.save(workcopy)
+        owned = [
+            workcopy
+            for participant in dirty
+            if participant in self.owners and (workcopy := self.workcopies.get(participant)) is not None
+        ]
+        try:
+            await self.states.save(owned)
+        except (RedisError, OSError):
+            # Redis away: keep them dirty and try again at the next round; the loop must not die of it.
+            self._dirty |= dirty
+            if not self._saving_fails:
+                _LOG.warning("could not save working-copy states; retrying every round", exc_info=True)
+            self._saving_fails = True
+        else:
+            if self._saving_fails:
+                _LOG.warning("working-copy states are saved again")
+            self._saving_fails = False
 
     async def _forget_orphans(self) -> None:
         """Working copies whose owning process died and whose clients never came back expire."""

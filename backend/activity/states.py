@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Protocol
 
 from redis.asyncio import Redis
@@ -17,7 +18,8 @@ _PATTERN = "tandem:wc:*"
 
 
 class WorkcopyStates(Protocol):
-    async def save(self, workcopy: Workcopy) -> None: ...
+    async def save(self, workcopies: Sequence[Workcopy]) -> None:
+        """Write these states (and renew their expiry) in one go."""
 
     async def drop(self, participant: Participant) -> None: ...
 
@@ -30,7 +32,7 @@ class WorkcopyStates(Protocol):
 class NoStates:
     """The embedded mode has one process: what it holds in memory is all there is."""
 
-    async def save(self, workcopy: Workcopy) -> None:
+    async def save(self, workcopies: Sequence[Workcopy]) -> None:
         return None
 
     async def drop(self, participant: Participant) -> None:
@@ -50,9 +52,15 @@ class RedisStates:
         self._redis = redis
         self._ttl = max(1, int(ttl))
 
-    async def save(self, workcopy: Workcopy) -> None:
-        key = _KEY.format(workcopy.participant.user_id, workcopy.participant.copy_id)
-        await self._redis.set(key, workcopy.to_json(), ex=self._ttl)
+    async def save(self, workcopies: Sequence[Workcopy]) -> None:
+        """One pipelined round trip for every state changed since the last round, not one each."""
+        if not workcopies:
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for workcopy in workcopies:
+                key = _KEY.format(workcopy.participant.user_id, workcopy.participant.copy_id)
+                pipe.set(key, workcopy.to_json(), ex=self._ttl)
+            await pipe.execute()
 
     async def drop(self, participant: Participant) -> None:
         await self._redis.delete(_KEY.format(participant.user_id, participant.copy_id))
