@@ -66,7 +66,7 @@ async def test_states_that_could_not_be_saved_are_saved_when_redis_is_back(
     service = ActivityService(
         bus=MemoryBus(),
         states=RedisStates(unreachable, ttl=60),
-        recorder=Recorder(store=None),  # type: ignore[arg-type]  (nothing is recorded here)
+        recorder=Recorder(store=None),  # type: ignore[arg-type]  # nothing is recorded here
         deliver=_nothing,
         process_id="here",
         replicate=False,
