@@ -1,7 +1,7 @@
 """Emacs with Eglot, in batch mode and real: a teammate's edit becomes a Flymake diagnostic (docs/editors/emacs.md).
 
-Emacs is not part of CI's machine set-up (Neovim is the real-editor test there); this runs wherever Emacs and
-Eglot are installed (`apt-get install emacs-nox elpa-eglot`, or Emacs 29+, which has Eglot built in).
+`.ci/run` installs Debian's Emacs and Eglot; elsewhere this runs wherever they are installed
+(`apt-get install emacs-nox elpa-eglot`, or Emacs 29+, which has Eglot built in) and is skipped otherwise.
 """
 
 from __future__ import annotations
