@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import aiosqlite
+import orjson
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -88,10 +89,17 @@ class SqliteWorkers:
         await asyncio.sleep(0)  # run the callbacks the threads scheduled
 
 
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
 def make_engine(
     url: str, *, workers: SqliteWorkers | None = None, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs: Any
 ) -> AsyncEngine:
     """Create an engine with the settings each dialect needs; SQLite connections are tracked in ``workers``."""
+    # JSON columns (finding details, settings, preferences) through orjson: the recorder writes thousands a second.
+    kwargs.setdefault("json_serializer", _json_text)
+    kwargs.setdefault("json_deserializer", orjson.loads)
     if url.startswith("sqlite"):
         engine: AsyncEngine
         if workers is not None:
