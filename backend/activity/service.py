@@ -100,6 +100,7 @@ class ActivityService:
         """Remembered so a finding resolved after both sides left still names its project."""
         self._subscription: Subscription | None = None
         self._saving_fails = False
+        self._own_prefix = wire.origin_prefix(process_id)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -280,6 +281,8 @@ class ActivityService:
 
     async def replay(self, data: bytes) -> None:
         """Apply another process's report to this process's copy of the state."""
+        if data.startswith(self._own_prefix):
+            return  # this process's own message, back from the bus
         message: dict[str, Any] = orjson.loads(data)
         kind = message["kind"]
         if kind == "snapshot":

@@ -75,8 +75,13 @@ class Workcopy:
 # ``snapshot`` (``state`` is a full Workcopy), ``update`` (changed files and removed paths) or ``close``.
 
 
+def origin_prefix(origin: str) -> bytes:
+    """Every replicated message starts with its origin, so a process skips its own without decoding them."""
+    return b'{"origin":' + orjson.dumps(origin) + b","
+
+
 def encode_snapshot(workcopy: Workcopy) -> bytes:
-    return b'{"kind":"snapshot","state":' + workcopy.to_json() + b"}"
+    return origin_prefix(workcopy.origin) + b'"kind":"snapshot","state":' + workcopy.to_json() + b"}"
 
 
 def encode_update(
@@ -89,8 +94,8 @@ def encode_update(
 ) -> bytes:
     return orjson.dumps(
         {
-            "kind": "update",
             "origin": origin,
+            "kind": "update",
             "user_id": participant.user_id,
             "workcopy": participant.copy_id,
             "seq": seq,
@@ -103,5 +108,5 @@ def encode_update(
 
 def encode_close(origin: str, participant: Participant) -> bytes:
     return orjson.dumps(
-        {"kind": "close", "origin": origin, "user_id": participant.user_id, "workcopy": participant.copy_id}
+        {"origin": origin, "kind": "close", "user_id": participant.user_id, "workcopy": participant.copy_id}
     )
