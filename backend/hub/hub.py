@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from sqlmodel import col, select
@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from backend.activity.service import ActivityService, Mutes
 from backend.conflicts.findings import Severity
 from backend.conflicts.model import Participant
+from backend.domain.caller import Caller
 from backend.events import BROADCAST_CHANNEL, decode_event, project_channel, user_channel
 from backend.hub.commands import CommandRegistry
 from backend.hub.connection import Connection
@@ -182,6 +183,8 @@ class Hub:
         if channel == BROADCAST_CHANNEL:
             if b'"session.revoked"' in data:
                 self._sessions_revoked(decode_event(data))
+            elif b'"token.revoked"' in data:
+                self._tokens_revoked(decode_event(data))
         elif channel.startswith(_PROJECT_PREFIX):
             project_id = channel[len(_PROJECT_PREFIX) :]
             conns = self.by_project.get(project_id)
@@ -201,11 +204,19 @@ class Hub:
         """Signed out, password changed, a stolen refresh token replayed: that session's sockets close now."""
         ended = set(event["session_ids"])
         self.services.accounts.sessions.forget(list(ended))
+        self._close_where(lambda c: c.session_id in ended, "this session has ended; sign in again")
+
+    def _tokens_revoked(self, event: dict[str, Any]) -> None:
+        """A personal access token was revoked: the agents connected with it are cut off now."""
+        ended = set(event["token_ids"])
+        self._close_where(lambda c: c.token_id in ended, "this personal access token was revoked")
+
+    def _close_where(self, ended: Callable[[Caller], bool], reason: str) -> None:
         for conns in list(self.by_user.values()):
             for conn in list(conns):
-                if conn.caller is not None and conn.caller.session_id in ended:
+                if conn.caller is not None and ended(conn.caller):
                     conn.closing = True
-                    conn.close_soon(CloseCode.UNAUTHENTICATED, "this session has ended; sign in again")
+                    conn.close_soon(CloseCode.UNAUTHENTICATED, reason)
 
     def _muted(self, user_id: str, event: dict[str, Any]) -> None:
         mutes = self.activity.mutes.setdefault(user_id, Mutes())

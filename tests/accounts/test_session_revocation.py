@@ -60,3 +60,21 @@ async def test_a_revocation_in_one_process_reaches_the_others(make_client: Any, 
     assert await socket.wait_closed() == CloseCode.UNAUTHENTICATED
     resp = await second.get("/api/me", headers=account.headers)
     assert resp.status == 401
+
+
+async def test_revoking_a_personal_token_closes_the_agents_connected_with_it(client: TestClient[Any, Any]) -> None:
+    account = await signup(client)
+    tokens = []
+    for name in ("laptop agent", "desktop agent"):
+        resp = await client.post(
+            "/api/me/tokens", json={"name": name, "scopes": ["read", "write"]}, headers=account.headers
+        )
+        assert resp.status == 201, await resp.text()
+        tokens.append(await resp.json())
+    revoked = await _socket(client, {"Authorization": f"Bearer {tokens[0]['token']}"})
+    kept = await _socket(client, {"Authorization": f"Bearer {tokens[1]['token']}"})
+    resp = await client.delete(f"/api/me/tokens/{tokens[0]['id']}", headers=account.headers)
+    assert resp.status == 204
+    assert await revoked.wait_closed() == CloseCode.UNAUTHENTICATED
+    assert await kept.call("ping") == {}
+    await kept.close()

@@ -13,8 +13,10 @@ from sqlmodel import col, select
 from backend.domain.accounts import field_error
 from backend.domain.caller import SCOPES, Caller
 from backend.errors import Conflict, NotFound, Unauthorized
-from backend.ports import Store
+from backend.events import BROADCAST_CHANNEL, publish
+from backend.ports import EventBus, Store
 from backend.services.accounts.clock import Clock, as_utc
+from backend.store.db import after_commit
 from backend.store.models import PersonalAccessToken, User
 
 PREFIX = "tdm_pat_"
@@ -41,10 +43,14 @@ def check_scopes(scopes: Iterable[str]) -> list[str]:
     return chosen
 
 
+TOKEN_REVOKED = "token.revoked"  # noqa: S105 - an event name, not a secret
+
+
 class PersonalTokens:
-    def __init__(self, *, store: Store, clock: Clock) -> None:
+    def __init__(self, *, store: Store, clock: Clock, bus: EventBus) -> None:
         self.store = store
         self.clock = clock
+        self.bus = bus
 
     async def create(
         self, user_id: str, *, name: str, scopes: Iterable[str], expires_at: datetime | None
@@ -93,6 +99,12 @@ class PersonalTokens:
             if row is None or row.user_id != user_id or row.revoked_at is not None:
                 raise NotFound("no such token")
             row.revoked_at = self.clock()
+
+            async def announce() -> None:
+                # Every process closes the WebSockets (agents, mostly) opened with it, as with a session.
+                await publish(self.bus, BROADCAST_CHANNEL, TOKEN_REVOKED, token_ids=[token_id])
+
+            after_commit(db, announce)
 
     async def find(self, token_id: str) -> PersonalAccessToken | None:
         async with self.store.session() as db:

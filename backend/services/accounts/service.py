@@ -62,7 +62,7 @@ class AccountService:
         self.sessions = Sessions(
             store=store, codec=self.codec, clock=clock, bus=bus, cache=SessionCache(settings.session_cache_ttl)
         )
-        self.tokens = PersonalTokens(store=store, clock=clock)
+        self.tokens = PersonalTokens(store=store, clock=clock, bus=bus)
         self.profiles = Profiles(store=store, bus=bus, clock=clock)
 
     # -- sign-up and sign-in ----------------------------------------------------------------------
