@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from collections.abc import AsyncIterator
 
+from backend.bus.inbox import Inbox
+
 DEFAULT_QUEUE_SIZE = 10_000
-_CLOSED = ("", b"")
 
 
 class MemorySubscription:
@@ -15,18 +15,17 @@ class MemorySubscription:
 
     def __init__(self, bus: MemoryBus, maxsize: int) -> None:
         self._bus = bus
-        self._queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue(maxsize)
+        self._inbox = Inbox(maxsize)
         self.channels: set[str] = set()
         self.closed = False
-        self.dropped = 0
+
+    @property
+    def dropped(self) -> int:
         """Messages not queued because the subscriber was ``maxsize`` messages behind."""
+        return self._inbox.dropped
 
     def deliver(self, channel: str, data: bytes) -> None:
-        try:
-            self._queue.put_nowait((channel, data))
-        except asyncio.QueueFull:
-            # A stuck consumer must not grow memory or block publishers; it learns from ``dropped``.
-            self.dropped += 1
+        self._inbox.offer(channel, data)
 
     async def add(self, *channels: str) -> None:
         if not self.closed:
@@ -40,20 +39,10 @@ class MemorySubscription:
             return
         self.closed = True
         self._bus.forget(self)
-        # Wake a pending iterator even if the queue is full.
-        while True:
-            try:
-                self._queue.put_nowait(_CLOSED)
-                break
-            except asyncio.QueueFull:
-                self._queue.get_nowait()
+        self._inbox.end()
 
-    async def __aiter__(self) -> AsyncIterator[tuple[str, bytes]]:
-        while not self.closed:
-            item = await self._queue.get()
-            if item is _CLOSED or self.closed:
-                return
-            yield item
+    def __aiter__(self) -> AsyncIterator[tuple[str, bytes]]:
+        return aiter(self._inbox)
 
 
 class MemoryBus:

@@ -14,10 +14,10 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import RedisError
 
+from backend.bus.inbox import Inbox
 from backend.bus.memory import DEFAULT_QUEUE_SIZE
 
 _LOG = logging.getLogger(__name__)
-_CLOSED = ("", b"")
 SUBSCRIBE_TIMEOUT = 5.0
 CLOSE_TIMEOUT = 6.0
 RECONNECT_DELAYS = (0.1, 0.2, 0.5, 1.0, 2.0)
@@ -62,7 +62,7 @@ class RedisSubscription:
     def __init__(self, redis: Redis, maxsize: int, on_close: Callable[[RedisSubscription], None]) -> None:
         self._redis = redis
         self._on_close = on_close
-        self._queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue(maxsize)
+        self._inbox = Inbox(maxsize)
         self._pubsub: PubSub | None = None
         self._lock = asyncio.Lock()  # one command at a time on the pub/sub connection (reading excepted)
         self._confirmations: dict[str, list[asyncio.Future[None]]] = {}
@@ -73,9 +73,12 @@ class RedisSubscription:
         self._runner: asyncio.Task[None] | None = None
         self.channels: set[str] = set()
         self.closed = False
-        self.dropped = 0
         self.failures = 0
         """Connection attempts that failed since the subscription was last up."""
+
+    @property
+    def dropped(self) -> int:
+        return self._inbox.dropped
 
     @property
     def connected(self) -> bool:
@@ -128,26 +131,16 @@ class RedisSubscription:
         if self.closed:
             return
         self.closed = True
+        self._inbox.end()
         if self._runner is not None:
             self._runner.cancel()
             # Bounded: the runner's cleanup waits for a command in flight, which Redis's socket timeout ends.
             await asyncio.wait({self._runner}, timeout=CLOSE_TIMEOUT)
         self._fail_confirmations()
         self._on_close(self)
-        # Wake a pending iterator even if the queue is full.
-        while True:
-            try:
-                self._queue.put_nowait(_CLOSED)
-                break
-            except asyncio.QueueFull:
-                self._queue.get_nowait()
 
-    async def __aiter__(self) -> AsyncIterator[tuple[str, bytes]]:
-        while not self.closed:
-            item = await self._queue.get()
-            if item is _CLOSED or self.closed:
-                return
-            yield item
+    def __aiter__(self) -> AsyncIterator[tuple[str, bytes]]:
+        return aiter(self._inbox)
 
     # -- the connection, kept alive by one task ---------------------------------------------------------
 
@@ -216,10 +209,7 @@ class RedisSubscription:
                 if not waiter.done():
                     waiter.set_result(None)
         elif kind == "message" and channel in self.channels:
-            try:
-                self._queue.put_nowait((channel, message["data"]))
-            except asyncio.QueueFull:
-                self.dropped += 1
+            self._inbox.offer(channel, message["data"])
 
 
 def _settle(batch: list[tuple[str, bytes, asyncio.Future[None]]], error: BaseException | None) -> None:
