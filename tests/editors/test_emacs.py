@@ -16,13 +16,11 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from agent.daemon import Agent
-from tests.agent_daemon.conftest import MAIN_PY, clone_of
-from tests.editors.headless import editor_env, run_editor
-from tests.lsp.conftest import NAMES, named_team
+from tests.editors.headless import run_editor
+from tests.editors.scene import F5_BODY, alice_and_bob
+from tests.lsp.conftest import NAMES
 
 SCRIPT = Path(__file__).resolve().parent / "emacs" / "eglot-e2e.el"
-MAIN = "app/main.py"
-F5_BODY = MAIN_PY.splitlines().index("    y = x * 5")
 
 pytestmark = pytest.mark.slow
 
@@ -45,24 +43,9 @@ async def test_teammate_edit_shows_in_emacs_eglot(
     tmp_path: Path,
     start_agent: Callable[..., Awaitable[Agent]],
 ) -> None:
-    team = await named_team(client)
-    alice_box, bob_box = clone_of(origin, tmp_path / "alice"), clone_of(origin, tmp_path / "bob")
-    alice = await start_agent(team, 0, alice_box.root)
-    await start_agent(team, 1, bob_box.root)
-
-    async def on_line(word: str) -> None:
-        if word == "ready":
-            bob_box.write(MAIN, MAIN_PY.replace("    y = x * 5\n", "    y = x * 500\n"))
-
-    env = editor_env(
-        tmp_path / "emacs",
-        alice,
-        HOME=str(tmp_path / "home"),
-        TANDEM_TEST_FILE=str(alice_box.root / MAIN),
-        TANDEM_TEST_LINE=str(F5_BODY),
-        TANDEM_TEST_TEXT="    y = x * 50",
-    )
-    run = await run_editor([emacs, "--batch", "-l", str(SCRIPT)], env, on_line)
+    scene = await alice_and_bob(client, origin, tmp_path, start_agent)
+    env = scene.env(tmp_path / "emacs", HOME=str(tmp_path / "home"))
+    run = await run_editor([emacs, "--batch", "-l", str(SCRIPT)], env, scene.on_line)
     assert run.code == 0, run.explain()
 
     (diagnostic,) = run.result["diagnostics"]

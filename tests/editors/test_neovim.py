@@ -12,13 +12,11 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from agent.daemon import Agent
-from tests.agent_daemon.conftest import MAIN_PY, clone_of
 from tests.editors.headless import OnLine, Run, editor_env, run_editor
-from tests.lsp.conftest import NAMES, named_team
+from tests.editors.scene import F5_BODY, alice_and_bob
+from tests.lsp.conftest import NAMES
 
 SCRIPTS = Path(__file__).resolve().parent / "nvim"
-MAIN = "app/main.py"
-F5_BODY = MAIN_PY.splitlines().index("    y = x * 5")  # 0-based, as Neovim's diagnostics count
 
 pytestmark = pytest.mark.slow
 
@@ -45,23 +43,9 @@ async def test_teammate_edit_shows_in_neovim(
     tmp_path: Path,
     start_agent: Callable[..., Awaitable[Agent]],
 ) -> None:
-    team = await named_team(client)
-    alice_box, bob_box = clone_of(origin, tmp_path / "alice"), clone_of(origin, tmp_path / "bob")
-    alice = await start_agent(team, 0, alice_box.root)
-    await start_agent(team, 1, bob_box.root)  # Bob's agent, watching his clone
-
-    async def on_line(word: str) -> None:
-        if word == "ready":  # Alice's Neovim is online with her edit in the buffer: Bob edits the same line
-            bob_box.write(MAIN, MAIN_PY.replace("    y = x * 5\n", "    y = x * 500\n"))
-
-    env = editor_env(
-        tmp_path / "nvim",
-        alice,
-        TANDEM_TEST_FILE=str(alice_box.root / MAIN),
-        TANDEM_TEST_LINE=str(F5_BODY),
-        TANDEM_TEST_TEXT="    y = x * 50",
-    )
-    run = await run_nvim(nvim, "e2e.lua", env, on_line)
+    scene = await alice_and_bob(client, origin, tmp_path, start_agent)
+    env = scene.env(tmp_path / "nvim")
+    run = await run_nvim(nvim, "e2e.lua", env, scene.on_line)
     assert run.code == 0, run.explain()
     result = run.result
 
@@ -75,7 +59,7 @@ async def test_teammate_edit_shows_in_neovim(
     assert result["presence_before"]["findings"]["conflict"] == 0  # it arrived while Neovim was running
     presence = result["presence"]
     assert presence["connection"] == "online"
-    assert presence["project"] == {"id": team.project_id, "name": "Widgets"}
+    assert presence["project"] == {"id": scene.team.project_id, "name": "Widgets"}
     (teammate,) = presence["teammates"]
     assert (teammate["name"], teammate["branch"]) == (NAMES[1], "feature")
     assert result["statusline"] == "1 online · 1 conflict"
@@ -84,8 +68,8 @@ async def test_teammate_edit_shows_in_neovim(
     lines = result["status_lines"]
     assert lines[0] == "Tandem: online, project Widgets — 1 online · 1 conflict"
     assert any(line.strip().startswith(f"{NAMES[1]} — feature") for line in lines), lines
-    assert any(line.strip().startswith(f"{alice_box.root} (Widgets) on feature: ready") for line in lines), lines
-    assert result["opened"] == f"{team.server}/dashboard/projects/{team.project_id}"
+    assert any(line.strip().startswith(f"{scene.alice_box.root} (Widgets) on feature: ready") for line in lines), lines
+    assert result["opened"] == f"{scene.team.server}/dashboard/projects/{scene.team.project_id}"
 
 
 async def test_plugin_clients_settings_and_restart(nvim: str, tmp_path: Path, short_dir: Callable[[str], Path]) -> None:
