@@ -5,28 +5,15 @@ from __future__ import annotations
 import asyncio
 
 from backend.activity import workcopies as wire
-from backend.activity.recorder import Recorder
 from backend.activity.service import ActivityService
 from backend.activity.states import NoStates
 from backend.bus.memory import MemoryBus
 from backend.conflicts.model import Participant
-from tandem.protocol import FileChange, Hunk
-
-
-async def _nothing(_user: str, _data: bytes) -> None:
-    return None
+from tests.hub.bare import bare_activity, one_line_change
 
 
 def _service(bus: MemoryBus, process_id: str) -> ActivityService:
-    return ActivityService(
-        bus=bus,
-        states=NoStates(),
-        recorder=Recorder(store=None),  # type: ignore[arg-type]  # only the engine's state matters here
-        deliver=_nothing,
-        process_id=process_id,
-        replicate=True,
-        grace=0,
-    )
+    return bare_activity(bus, NoStates(), process_id=process_id, replicate=True)
 
 
 async def test_a_report_reaches_the_other_process_and_not_its_own_twice() -> None:
@@ -34,9 +21,7 @@ async def test_a_report_reaches_the_other_process_and_not_its_own_twice() -> Non
     here, there = _service(bus, "here"), _service(bus, "there")
     subscription = await bus.subscribe("tandem:activity")
     alice = Participant("alice", "wc")
-    change = FileChange(
-        path="a.py", status="modified", hunks=(Hunk(base_start=1, base_lines=1, new_start=1, new_lines=1),)
-    )
+    change = one_line_change("a.py", 1)
     await here.snapshot(
         object(),
         alice,

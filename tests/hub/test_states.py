@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 
-from backend.activity.recorder import Recorder
-from backend.activity.service import ActivityService
 from backend.activity.states import RedisStates
 from backend.activity.workcopies import Workcopy
 from backend.bus.memory import MemoryBus
 from backend.conflicts.model import Participant
-from tandem.protocol import FileChange, Hunk
+from tests.hub.bare import bare_activity, one_line_change
 
 pytestmark = pytest.mark.redis
 
 
 def _workcopy(user: str) -> Workcopy:
-    change = FileChange(
-        path="app.py", status="modified", hunks=(Hunk(base_start=3, base_lines=1, new_start=3, new_lines=1),)
-    )
     return Workcopy(
         participant=Participant(user, "wc"),
         project_id="p",
@@ -32,12 +26,8 @@ def _workcopy(user: str) -> Workcopy:
         base="b",
         seq=1,
         origin="here",
-        files={"app.py": change},
+        files={"app.py": one_line_change("app.py", 3)},
     )
-
-
-async def _nothing(_user: str, _data: bytes) -> None:
-    return None
 
 
 async def test_states_are_written_together_with_their_expiry(redis_url: str) -> None:
@@ -59,19 +49,11 @@ async def test_states_are_written_together_with_their_expiry(redis_url: str) -> 
 
 
 async def test_states_that_could_not_be_saved_are_saved_when_redis_is_back(
-    redis_url: str, caplog: pytest.LogCaptureFixture, tmp_path: Any
+    redis_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     unreachable = Redis.from_url("redis://127.0.0.1:9/0", socket_connect_timeout=0.2)
     redis = Redis.from_url(redis_url)
-    service = ActivityService(
-        bus=MemoryBus(),
-        states=RedisStates(unreachable, ttl=60),
-        recorder=Recorder(store=None),  # type: ignore[arg-type]  # nothing is recorded here
-        deliver=_nothing,
-        process_id="here",
-        replicate=False,
-        grace=0,
-    )
+    service = bare_activity(MemoryBus(), RedisStates(unreachable, ttl=60), process_id="here", replicate=False)
     user = f"user-{uuid.uuid4().hex}"
     workcopy = _workcopy(user)
     service.workcopies[workcopy.participant] = workcopy

@@ -1,0 +1,32 @@
+"""An activity service with nothing around it (no hub, no store), for tests of replication and states."""
+
+from __future__ import annotations
+
+from backend.activity.recorder import Recorder
+from backend.activity.service import ActivityService
+from backend.activity.states import WorkcopyStates
+from backend.bus.memory import MemoryBus
+from tandem.protocol import FileChange, Hunk
+
+
+async def _deliver_nowhere(_user: str, _data: bytes) -> None:
+    return None
+
+
+def bare_activity(bus: MemoryBus, states: WorkcopyStates, *, process_id: str, replicate: bool) -> ActivityService:
+    return ActivityService(
+        bus=bus,
+        states=states,
+        recorder=Recorder(store=None),  # type: ignore[arg-type]  # nothing here records anything
+        deliver=_deliver_nowhere,
+        process_id=process_id,
+        replicate=replicate,
+        grace=0,
+    )
+
+
+def one_line_change(path: str, line: int) -> FileChange:
+    """``path`` modified on one line."""
+    return FileChange(
+        path=path, status="modified", hunks=(Hunk(base_start=line, base_lines=1, new_start=line, new_lines=1),)
+    )
