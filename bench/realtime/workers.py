@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
-import os
 import random
 import sys
 import time
@@ -214,7 +213,7 @@ async def _serve(spec: dict[str, Any], pipe: Connection) -> None:
 
 def _main(spec: dict[str, Any], pipe: Connection) -> None:
     # Load generators on uvloop too: the less CPU they take, the more of the two cores is left to the servers.
-    with asyncio.Runner(loop_factory=lambda: new_event_loop(os.environ.get("BENCH_CLIENT_LOOP", "auto"))) as runner:  # type: ignore[arg-type]
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
         runner.run(_serve(spec, pipe))
 
 
