@@ -30,15 +30,8 @@ Deliver = Callable[[str, bytes], Awaitable[None]]
 """Send encoded bytes to every local connection of a user."""
 
 
-def finding_payload(
-    project_id: str,
-    finding: Finding,
-    branches: dict[Participant, str],
-    diffs: dict[Participant, list[dict[str, Any]]] | None = None,
-    *,
-    detail: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """A finding as clients see it; pass ``detail`` when :func:`finding_detail` was already computed."""
+def finding_payload(project_id: str, finding: Finding, detail: dict[str, Any]) -> dict[str, Any]:
+    """A finding as clients see it, around its :func:`~backend.activity.recorder.finding_detail`."""
     return {
         "id": finding.id,
         "project_id": project_id,
@@ -48,7 +41,7 @@ def finding_payload(
         "approximate": finding.approximate,
         "opened_at": finding.opened_at,
         "updated_at": finding.updated_at,
-        **(detail if detail is not None else finding_detail(finding, branches, diffs)),
+        **detail,
     }
 
 
@@ -394,7 +387,7 @@ class ActivityService:
             detail = finding_detail(finding, branches)  # what is stored: never the shared text
             diffs = self.shared_diffs(finding)
             shown = finding_detail(finding, branches, diffs) if diffs else detail
-            payload = finding_payload(project_id, finding, branches, detail=shown)
+            payload = finding_payload(project_id, finding, shown)
             if persist and project_id:
                 self.recorder.finding(project_id, change, detail)
             data = orjson.dumps(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+from backend.activity.recorder import finding_detail
 from backend.activity.service import finding_payload
 from backend.conflicts.findings import Finding
 from backend.conflicts.model import Participant
@@ -104,7 +105,10 @@ async def snapshot(conn: Connection, msg: ActivitySnapshot) -> Result:
     activity = conn.hub.activity
     return {
         "seq": msg.seq,
-        "findings": [finding_payload(project_id, f, activity.branches(f), activity.shared_diffs(f)) for f in findings],
+        "findings": [
+            finding_payload(project_id, f, finding_detail(f, activity.branches(f), activity.shared_diffs(f)))
+            for f in findings
+        ],
     }
 
 
