@@ -17,6 +17,8 @@ from backend.settings import Settings
 from backend.store.db import make_engine
 from backend.store.migrate import upgrade_async
 from tests import services
+from tests.helpers import Account
+from tests.hub.wsclient import ProtocolClient
 
 TEST_KEY = "test-secret-key-" + "x" * 32
 _ORIGINS: dict[str, str] = {}
@@ -144,3 +146,35 @@ async def make_client(settings: Settings) -> AsyncIterator[ClientFactory]:
 @pytest.fixture
 async def client(make_client: ClientFactory) -> TestClient[Any, Any]:
     return await make_client()
+
+
+Connect = Callable[..., Awaitable[ProtocolClient]]
+
+
+@pytest.fixture
+async def connect() -> AsyncIterator[Connect]:
+    """``await connect(client, account)``: an authenticated WebSocket (bearer on the upgrade) after hello.
+
+    ``headers=`` gives other credentials (another session, a personal token); ``hello=False`` stops before it.
+    """
+    opened: list[ProtocolClient] = []
+
+    async def make(
+        client: TestClient[Any, Any],
+        account: Account | None = None,
+        *,
+        hello: bool = True,
+        headers: dict[str, str] | None = None,
+    ) -> ProtocolClient:
+        all_headers = dict(account.headers if account else {})
+        all_headers.update(headers or {})
+        ws = await client.ws_connect("/api/ws", headers=all_headers)
+        proto = ProtocolClient(ws)
+        opened.append(proto)
+        if hello:
+            await proto.hello()
+        return proto
+
+    yield make
+    for proto in opened:
+        await proto.close()

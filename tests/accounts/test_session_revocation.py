@@ -9,14 +9,8 @@ from aiohttp.test_utils import TestClient
 
 from backend import keys
 from tandem.protocol import CloseCode
+from tests.conftest import Connect
 from tests.helpers import signup
-from tests.hub.wsclient import ProtocolClient
-
-
-async def _socket(client: TestClient[Any, Any], headers: dict[str, str]) -> ProtocolClient:
-    proto = ProtocolClient(await client.ws_connect("/api/ws", headers=headers))
-    await proto.hello()
-    return proto
 
 
 async def test_a_cached_session_is_refused_as_soon_as_it_is_signed_out(client: TestClient[Any, Any]) -> None:
@@ -32,25 +26,26 @@ async def test_a_cached_session_is_refused_as_soon_as_it_is_signed_out(client: T
     assert (await resp.json())["error"]["code"] == "token_revoked"
 
 
-async def test_signing_out_closes_that_sessions_websockets_only(client: TestClient[Any, Any]) -> None:
+async def test_signing_out_closes_that_sessions_websockets_only(client: TestClient[Any, Any], connect: Connect) -> None:
     account = await signup(client)
     login = await client.post("/api/auth/login", json={"email": account.email, "password": account.password})
     other_session = {"Authorization": f"Bearer {(await login.json())['access_token']}"}
-    doomed = await _socket(client, account.headers)
-    survivor = await _socket(client, other_session)
+    doomed = await connect(client, account)
+    survivor = await connect(client, headers=other_session)
     assert (await client.post("/api/auth/logout", headers=account.headers)).status == 204
     assert await doomed.wait_closed() == CloseCode.UNAUTHENTICATED
     assert await survivor.call("ping") == {}
-    await survivor.close()
 
 
 @pytest.mark.redis
-async def test_a_revocation_in_one_process_reaches_the_others(make_client: Any, redis_url: str) -> None:
+async def test_a_revocation_in_one_process_reaches_the_others(
+    make_client: Any, redis_url: str, connect: Connect
+) -> None:
     first = await make_client(redis_url=redis_url)
     second = await make_client(redis_url=redis_url)
     account = await signup(first)
     assert (await second.get("/api/me", headers=account.headers)).status == 200  # now cached in the second
-    socket = await _socket(second, account.headers)
+    socket = await connect(second, account)
     resp = await first.post(
         "/api/auth/password",
         json={"current_password": account.password, "new_password": "another long passphrase"},
@@ -62,7 +57,9 @@ async def test_a_revocation_in_one_process_reaches_the_others(make_client: Any, 
     assert resp.status == 401
 
 
-async def test_revoking_a_personal_token_closes_the_agents_connected_with_it(client: TestClient[Any, Any]) -> None:
+async def test_revoking_a_personal_token_closes_the_agents_connected_with_it(
+    client: TestClient[Any, Any], connect: Connect
+) -> None:
     account = await signup(client)
     tokens = []
     for name in ("laptop agent", "desktop agent"):
@@ -71,10 +68,9 @@ async def test_revoking_a_personal_token_closes_the_agents_connected_with_it(cli
         )
         assert resp.status == 201, await resp.text()
         tokens.append(await resp.json())
-    revoked = await _socket(client, {"Authorization": f"Bearer {tokens[0]['token']}"})
-    kept = await _socket(client, {"Authorization": f"Bearer {tokens[1]['token']}"})
+    revoked = await connect(client, headers={"Authorization": f"Bearer {tokens[0]['token']}"})
+    kept = await connect(client, headers={"Authorization": f"Bearer {tokens[1]['token']}"})
     resp = await client.delete(f"/api/me/tokens/{tokens[0]['id']}", headers=account.headers)
     assert resp.status == 204
     assert await revoked.wait_closed() == CloseCode.UNAUTHENTICATED
     assert await kept.call("ping") == {}
-    await kept.close()

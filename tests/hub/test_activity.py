@@ -8,8 +8,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from backend import keys
+from tests.conftest import Connect
 from tests.helpers import Account, make_team, signup
-from tests.hub.conftest import Connect
 from tests.hub.wsclient import ProtocolClient
 
 REMOTE = "git@github.com:acme/widgets.git"

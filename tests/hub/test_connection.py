@@ -13,8 +13,8 @@ from aiohttp.test_utils import TestClient
 from backend import keys
 from backend.events import encode_event, user_channel
 from tandem.protocol import PROTOCOL_VERSION, CloseCode
+from tests.conftest import Connect
 from tests.helpers import signup
-from tests.hub.conftest import Connect
 
 pytestmark = pytest.mark.parametrize("store_kind", ["sqlite"], indirect=True)
 

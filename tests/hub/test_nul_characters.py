@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from tests.conftest import Connect
 from tests.helpers import make_team
-from tests.hub.conftest import Connect
 
 COMMANDS: list[dict[str, Any]] = [
     {"type": "subscribe", "project_id": "a\x00"},

@@ -8,8 +8,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from tests.conftest import Connect
 from tests.helpers import make_team
-from tests.hub.conftest import Connect
 from tests.hub.test_activity import change, hunk, register_repo
 from tests.hub.wsclient import WAIT, ProtocolClient
 

@@ -10,8 +10,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from backend import keys
+from tests.conftest import Connect
 from tests.helpers import make_team, signup
-from tests.hub.conftest import Connect
 
 
 async def test_subscribe_requires_membership(client: TestClient[Any, Any], connect: Connect) -> None:
