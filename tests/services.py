@@ -217,18 +217,8 @@ def start_postgres() -> Throwaway:
     argv = [postgres, "-D", str(data), "-p", str(port), "-k", str(workdir)]
     argv += ["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "full_page_writes=off"]
     argv += ["-c", "synchronous_commit=off", "-c", "max_connections=200"]
-    with log.open("wb") as out:
-        if as_user:
-            os.chown(log, as_user["user"], as_user["group"])
-        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=workdir, **as_user)
     url = f"postgresql+asyncpg://postgres@127.0.0.1:{port}/postgres"
-    server = Throwaway(url=url, process=process, workdir=workdir, log=log)
-    try:
-        wait_until(lambda: port_open("127.0.0.1", port) and postgres_answers(url), process, log, "postgres")
-    except BaseException:
-        server.stop()
-        raise
-    return server
+    return _launch(argv, url, workdir, log, lambda: postgres_answers(url), port, "postgres", as_user)
 
 
 def start_redis(port: int | None = None) -> Throwaway:
@@ -240,12 +230,29 @@ def start_redis(port: int | None = None) -> Throwaway:
     log, port = workdir / "redis.log", port or free_port()
     argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     argv += ["--dir", str(workdir), "--daemonize", "no"]
-    with log.open("wb") as out:
-        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
     url = f"redis://127.0.0.1:{port}/0"
+    return _launch(argv, url, workdir, log, lambda: redis_answers(url), port, "redis-server")
+
+
+def _launch(
+    argv: list[str],
+    url: str,
+    workdir: Path,
+    log: Path,
+    answers: Callable[[], bool],
+    port: int,
+    what: str,
+    as_user: dict[str, Any] | None = None,
+) -> Throwaway:
+    """Start a server logging into ``log`` and wait until it listens on ``port`` and ``answers()``."""
+    as_user = as_user or {}
+    with log.open("wb") as out:
+        if as_user:
+            os.chown(log, as_user["user"], as_user["group"])
+        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=workdir, **as_user)
     server = Throwaway(url=url, process=process, workdir=workdir, log=log)
     try:
-        wait_until(lambda: port_open("127.0.0.1", port) and redis_answers(url), process, log, "redis-server")
+        wait_until(lambda: port_open("127.0.0.1", port) and answers(), process, log, what)
     except BaseException:
         server.stop()
         raise
