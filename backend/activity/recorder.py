@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
-from backend.conflicts.findings import ChangeKind, Finding, FindingChange
+from backend.conflicts.findings import ChangeKind, Finding, FindingChange, Severity
 from backend.ports import Store
 from backend.store.models import ActivityRecord, FindingEvent, FindingRecord, Project
 
@@ -72,7 +72,12 @@ def finding_detail(
 
 
 class Recorder:
-    """Collects what the hub saw and writes it every ``interval`` seconds in one transaction."""
+    """Collects what the hub saw and writes it every ``interval`` seconds in one transaction.
+
+    A finding's history keeps its transitions: opened, each change of severity, resolved. An update
+    that only moves its regions (most of them: every keystroke in an overlap is one) rewrites the
+    finding's row but adds no history row.
+    """
 
     def __init__(self, store: Store, *, interval: float = 0.5) -> None:
         self.store = store
@@ -80,7 +85,8 @@ class Recorder:
         self._activity: dict[ActivityKey, _Seen] = {}
         self._findings: dict[str, tuple[str, FindingChange, dict[str, Any]]] = {}
         self._events: list[tuple[str, FindingChange]] = []
-        self._wake = asyncio.Event()
+        self._severity: dict[str, Severity] = {}
+        """The severity last put in each open finding's history by this process."""
         self.flushes = 0
 
     def saw(self, key: ActivityKey, now: float) -> None:
@@ -92,7 +98,14 @@ class Recorder:
             seen.count += 1
 
     def finding(self, project_id: str, change: FindingChange, detail: dict[str, Any]) -> None:
-        self._findings[change.finding.id] = (project_id, change, detail)
+        finding = change.finding
+        self._findings[finding.id] = (project_id, change, detail)
+        if change.kind is ChangeKind.RESOLVED:
+            self._severity.pop(finding.id, None)
+        elif self._severity.get(finding.id) is finding.severity and change.kind is ChangeKind.UPDATED:
+            return  # the same severity: only the regions moved, which the finding's row holds
+        else:
+            self._severity[finding.id] = finding.severity
         self._events.append((project_id, change))
 
     @property

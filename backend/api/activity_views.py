@@ -60,6 +60,19 @@ class FindingList(Output):
     items: list[FindingOut]
 
 
+class FindingEventOut(Output):
+    kind: str = Field(description="`opened`, `updated` (its severity changed) or `resolved`.")
+    severity: str
+    at: datetime
+
+
+class FindingHistory(Output):
+    finding: FindingOut
+    state: str = Field(description="`open` or `resolved`.")
+    resolved_at: datetime | None
+    history: list[FindingEventOut] = Field(description="Its transitions, oldest first.")
+
+
 @routes.get("/api/projects/{project_id}/activity", query=ActivityQuery, response=Page[ActivityOut], errors=(404,))
 async def project_activity(request: web.Request, query: ActivityQuery) -> Page[ActivityOut]:
     """Who worked on which file of which branch, and when (newest first, one row per file and day)."""
@@ -84,3 +97,18 @@ async def project_conflicts(request: web.Request, query: ConflictsQuery) -> Find
     service = request.app[keys.SERVICES].history
     found = await service.open_findings(request[keys.CALLER].user_id, request.match_info["project_id"], mine=query.mine)
     return FindingList(items=[FindingOut.model_validate({**f.model_dump(), "muted": muted}) for f, muted in found])
+
+
+@routes.get("/api/projects/{project_id}/conflicts/{finding_id}", response=FindingHistory, errors=(404,))
+async def finding_history(request: web.Request) -> FindingHistory:
+    """One finding, open or resolved, with its history: when it opened, each change of severity, when it resolved."""
+    service = request.app[keys.SERVICES].history
+    finding, muted, events = await service.finding_history(
+        request[keys.CALLER].user_id, request.match_info["project_id"], request.match_info["finding_id"]
+    )
+    return FindingHistory(
+        finding=FindingOut.model_validate({**finding.model_dump(), "muted": muted}),
+        state=finding.state,
+        resolved_at=finding.resolved_at,
+        history=[FindingEventOut.model_validate(e) for e in events],
+    )

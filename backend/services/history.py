@@ -10,10 +10,10 @@ from sqlmodel import col, or_, select
 
 from backend.domain.cursors import decode_cursor, encode_cursor
 from backend.domain.roles import Action
-from backend.errors import Invalid
+from backend.errors import Invalid, NotFound
 from backend.ports import Store
 from backend.services.projects import ProjectService
-from backend.store.models import ActivityRecord, FindingMute, FindingRecord
+from backend.store.models import ActivityRecord, FindingEvent, FindingMute, FindingRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +91,29 @@ class HistoryService:
                 rows = await s.execute(
                     select(FindingMute).where(col(FindingMute.user_id) == user_id, col(FindingMute.finding_id).in_(ids))
                 )
-                mutes = {
-                    m.finding_id: {"severity": m.severity, "until": None if m.until is None else m.until.isoformat()}
-                    for m in rows.scalars()
-                }
+                mutes = {m.finding_id: _mute_out(m) for m in rows.scalars()}
         return [(f, mutes.get(f.id)) for f in findings]
+
+    async def finding_history(
+        self, user_id: str, project_id: str, finding_id: str
+    ) -> tuple[FindingRecord, dict[str, Any] | None, list[FindingEvent]]:
+        """One finding of the project (open or resolved), the caller's mute of it, its transitions oldest first."""
+        async with self.store.session() as s:
+            await self.projects.authorize(s, project_id, user_id, Action.VIEW_PROJECT)
+            finding = await s.get(FindingRecord, finding_id)
+            if finding is None or finding.project_id != project_id:
+                raise NotFound("no such finding in this project", code="unknown_finding")
+            rows = await s.execute(
+                select(FindingEvent)
+                .where(col(FindingEvent.finding_id) == finding_id, col(FindingEvent.project_id) == project_id)
+                .order_by(col(FindingEvent.at), col(FindingEvent.id))
+            )
+            events = list(rows.scalars())
+            mute = await s.get(FindingMute, (finding_id, user_id))
+        return finding, _mute_out(mute), events
+
+
+def _mute_out(mute: FindingMute | None) -> dict[str, Any] | None:
+    if mute is None:
+        return None
+    return {"severity": mute.severity, "until": None if mute.until is None else mute.until.isoformat()}

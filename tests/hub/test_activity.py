@@ -184,6 +184,45 @@ async def test_findings_and_activity_are_kept(client: TestClient[Any, Any], conn
     assert resp.status == 404
 
 
+async def test_a_findings_history_keeps_its_transitions_not_every_keystroke(
+    client: TestClient[Any, Any], connect: Connect
+) -> None:
+    project_id, repository_id, (alice, _bob), (a, b) = await two_people(client, connect)
+    await report(a, repository_id, change("x.py", hunk(10, 2, text_hash="a")))
+    await report(b, repository_id, change("x.py", hunk(100, 2, text_hash="b")))
+    opened = await a.event(lambda e: e["type"] == "finding" and e["change"] == "opened")
+    finding_id = opened["finding"]["id"]
+    seq = 2
+    for start in (90, 80, 70):  # bob's edit moves, still apart from alice's: nearby each time
+        await b.call("activity.update", workcopy="wc", seq=seq, changed=[change("x.py", hunk(start, 2, text_hash="b"))])
+        seq += 1
+    await b.call("activity.update", workcopy="wc", seq=seq, changed=[change("x.py", hunk(11, 1, text_hash="c"))])
+    worse = await a.event(lambda e: e["type"] == "finding" and e["finding"]["severity"] == "conflict")
+    assert worse["change"] == "updated"
+    await b.call("activity.update", workcopy="wc", seq=seq + 1, removed=["x.py"])
+    await a.event(lambda e: e["type"] == "finding" and e["change"] == "resolved")
+    await client.app[keys.HUB].activity.recorder.flush()
+
+    resp = await client.get(f"/api/projects/{project_id}/conflicts/{finding_id}", headers=alice.headers)
+    body = await resp.json()
+    assert resp.status == 200, body
+    assert body["state"] == "resolved"
+    assert body["resolved_at"] is not None
+    assert body["finding"]["id"] == finding_id
+    assert [(e["kind"], e["severity"]) for e in body["history"]] == [
+        ("opened", "nearby"),
+        ("updated", "conflict"),
+        ("resolved", "conflict"),
+    ]
+
+    stranger = await signup(client)
+    resp = await client.get(f"/api/projects/{project_id}/conflicts/{finding_id}", headers=stranger.headers)
+    assert resp.status == 404
+    resp = await client.get(f"/api/projects/{project_id}/conflicts/nope", headers=alice.headers)
+    assert resp.status == 404
+    assert (await resp.json())["error"]["code"] == "unknown_finding"
+
+
 async def test_withdrawn_after_grace_when_the_agent_does_not_come_back(make_client: Any, connect: Connect) -> None:
     client = await make_client(workcopy_grace=0.05)
     _project_id, repository_id, (_alice, _bob), (a, b) = await two_people(client, connect)
