@@ -194,8 +194,9 @@ class Connection:
     async def send(self, data: bytes) -> None:
         """Send one encoded message without waiting on the client; one that falls too far behind is closed.
 
-        Messages sent in one turn of the event loop (the replies to a burst of pipelined commands, and the
-        events they caused) leave in one write: a system call per turn, not per message.
+        The first message of a turn of the event loop is written at once; the ones after it in the same turn
+        (the replies to a burst of pipelined commands, and the events they caused) leave together at the
+        turn's end: at most two system calls per turn, not one per message.
         """
         if self.closing:
             return
@@ -210,8 +211,12 @@ class Connection:
             return
         outbox = self.outbox
         if outbox is None:
-            outbox = self.outbox = []
+            # The first frame of the turn leaves at once: a teammate's finding must not wait for the rest of
+            # the command that caused it. Frames after it in this turn are written together at its end.
+            self.outbox = []
             asyncio.get_running_loop().call_soon(self.flush)
+            transport.writelines((text_header(len(data)), data))
+            return
         outbox.append(text_header(len(data)))
         outbox.append(data)
 

@@ -1,13 +1,16 @@
-"""Our frame headers are byte for byte what aiohttp's own writer puts on the wire, at every length boundary."""
+"""Frames on the wire: our headers are byte for byte aiohttp's, and a turn of the loop costs at most two writes."""
 
 from __future__ import annotations
 
+import asyncio
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from aiohttp import WSMsgType
 from aiohttp._websocket.writer import WebSocketWriter
 
+from backend.hub.connection import Connection
 from backend.hub.frames import text_header
 
 
@@ -40,3 +43,34 @@ async def test_text_frames_match_aiohttp(length: int) -> None:
     protocol.transport = wire
     await WebSocketWriter(protocol, wire, use_mask=False).send_frame(payload, WSMsgType.TEXT)  # type: ignore[arg-type]
     assert text_header(length) + payload == wire.data
+
+
+class Recorder(Wire):
+    """A transport that keeps each write call apart, to count system calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[bytes] = []
+
+    def writelines(self, parts: Any) -> None:
+        self.writes.append(b"".join(bytes(p) for p in parts))
+
+
+def _connection(transport: Recorder) -> Connection:
+    settings = SimpleNamespace(ws_rate=100.0, ws_burst=100, ws_send_buffer_bytes=1 << 20)
+    request = SimpleNamespace(transport=transport, remote="127.0.0.1")
+    return Connection(SimpleNamespace(settings=settings), None, request, None)  # type: ignore[arg-type]
+
+
+async def test_the_first_frame_of_a_turn_leaves_at_once_and_the_rest_together() -> None:
+    transport = Recorder()
+    conn = _connection(transport)
+    await conn.send(b"first")
+    assert transport.writes == [text_header(5) + b"first"]  # not held back for the rest of the turn
+    await conn.send(b"second")
+    await conn.send(b"third")
+    assert len(transport.writes) == 1
+    await asyncio.sleep(0)  # the turn ends
+    assert transport.writes[1:] == [text_header(6) + b"second" + text_header(5) + b"third"]
+    await conn.send(b"next turn")
+    assert transport.writes[2:] == [text_header(9) + b"next turn"]
