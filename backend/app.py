@@ -122,10 +122,10 @@ def create_app(settings: Settings, *, migrate: bool | None = None) -> web.Applic
         activity_commands.register(commands)
         states: WorkcopyStates = NoStates() if redis is None else RedisStates(redis, ttl=60)
 
-        async def deliver(user_id: str, data: bytes) -> None:
+        def deliver(user_id: str, data: bytes) -> None:
             conns = hub.connections_of(user_id)
             if conns:
-                await hub.deliver(conns, data)
+                hub.deliver(conns, data)
 
         activity = ActivityService(
             bus=app[keys.BUS],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,8 +26,8 @@ from tandem.protocol import FileChange, Focus
 _LOG = logging.getLogger(__name__)
 ACTIVITY_CHANNEL = "tandem:activity"
 PRUNE_EVERY = 3600.0
-Deliver = Callable[[str, bytes], Awaitable[None]]
-"""Send encoded bytes to every local connection of a user."""
+Deliver = Callable[[str, bytes], None]
+"""Send encoded bytes to every local connection of a user (sending never waits)."""
 
 
 def finding_payload(project_id: str, finding: Finding, detail: dict[str, Any]) -> dict[str, Any]:
@@ -176,7 +176,7 @@ class ActivityService:
             await self._publish(wire.encode_snapshot(workcopy))
         self._dirty.add(participant)
         self._record(workcopy, files)
-        await self._emit(changes, persist=True)
+        self._emit(changes, persist=True)
         return self.engine.findings_for(participant)
 
     async def update(
@@ -200,7 +200,7 @@ class ActivityService:
             await self._publish(wire.encode_update(self.process_id, participant, seq, changed, removed, focus))
         self._dirty.add(participant)
         self._record(workcopy, changed)
-        await self._emit(changes, persist=True)
+        self._emit(changes, persist=True)
         return True
 
     async def close(self, participant: Participant, *, owner: object | None = None) -> None:
@@ -215,7 +215,7 @@ class ActivityService:
         if self.replicate:
             await self._publish(wire.encode_close(self.process_id, participant))
         await self.states.drop(participant)
-        await self._emit(changes, persist=True)
+        self._emit(changes, persist=True)
 
     async def disconnected(self, owner: object, participants: Iterable[Participant]) -> None:
         """The owning connection went away: keep its working copies for the grace period, then withdraw."""
@@ -283,13 +283,13 @@ class ActivityService:
             if workcopy.origin == self.process_id:
                 return
             self.owners.pop(workcopy.participant, None)  # a client moved to another process
-            await self._emit(self._adopt(workcopy), persist=False)
+            self._emit(self._adopt(workcopy), persist=False)
             return
         if message["origin"] == self.process_id:
             return
         participant = Participant(message["user_id"], message["workcopy"])
         if kind == "close":
-            await self._emit(self._withdraw(participant), persist=False)
+            self._emit(self._withdraw(participant), persist=False)
             return
         existing = self.workcopies.get(participant)
         if existing is None or message["seq"] <= existing.seq:
@@ -297,7 +297,7 @@ class ActivityService:
         changed = tuple(FileChange.model_validate(c) for c in message["changed"])
         focus = None if message["focus"] is None else Focus.model_validate(message["focus"])
         changes = self._apply_update(existing, message["seq"], changed, tuple(message["removed"]), focus)
-        await self._emit(changes, persist=False)
+        self._emit(changes, persist=False)
 
     async def _persist_states(self) -> None:
         """Write changed states every 100 ms; refresh owned ones so they do not expire while alive."""
@@ -336,7 +336,7 @@ class ActivityService:
         others = [p for p in self.workcopies if p not in self.owners]
         for participant, alive in zip(others, await self.states.alive(others), strict=True):
             if not alive:
-                await self._emit(self._withdraw(participant), persist=True)
+                self._emit(self._withdraw(participant), persist=True)
 
     # -- findings out ---------------------------------------------------------------------------
 
@@ -378,7 +378,7 @@ class ActivityService:
                 return workcopy.project_id
         return ""
 
-    async def _emit(self, changes: list[FindingChange], *, persist: bool) -> None:
+    def _emit(self, changes: list[FindingChange], *, persist: bool) -> None:
         now = self.clock()
         for change in changes:
             finding = change.finding
@@ -401,7 +401,7 @@ class ActivityService:
             for user_id in {finding.a.user_id, finding.b.user_id}:
                 mutes = self.mutes.get(user_id)
                 if mutes is None or not mutes.hides(finding, now):
-                    await self.deliver(user_id, data)
+                    self.deliver(user_id, data)
 
     def _project_for(self, change: FindingChange) -> str:
         project_id = self.project_of(change.finding)

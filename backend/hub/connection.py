@@ -155,44 +155,44 @@ class Connection:
             if self.bucket.rejected >= self.hub.settings.ws_flood_limit:
                 await self.close(CloseCode.RATE_LIMITED, "too many messages")
             elif self.bucket.rejected == 1 or self.bucket.rejected % 100 == 0:
-                await self.send(encode_error(None, "rate_limited", "slow down: messages are being dropped"))
+                self.send(encode_error(None, "rate_limited", "slow down: messages are being dropped"))
             return
         if len(data) > self.hub.settings.ws_max_message_bytes:
             limit = self.hub.settings.ws_max_message_bytes
-            await self.send(encode_error(None, "payload_too_large", f"messages are limited to {limit} bytes"))
+            self.send(encode_error(None, "payload_too_large", f"messages are limited to {limit} bytes"))
             return
         try:
             command = COMMANDS.validate_json(data)
         except ValidationError as err:
             code, text = _describe(err)
             details = None if code == "bad_request" else validation_details(err)
-            await self.send(encode_error(_message_id(data), code, text, details))
+            self.send(encode_error(_message_id(data), code, text, details))
             return
         if (nul := _nul_locations(data, command)) is not None:
             details = [{"loc": loc, "msg": "contains a NUL character", "type": "nul_character"} for loc in nul[:20]]
-            await self.send(encode_error(command.id, "invalid", "text cannot contain NUL characters", details))
+            self.send(encode_error(command.id, "invalid", "text cannot contain NUL characters", details))
             return
         if not self.authenticated and not isinstance(command, Hello):
-            await self.send(encode_error(command.id, "unauthenticated", "the first message must be hello"))
+            self.send(encode_error(command.id, "unauthenticated", "the first message must be hello"))
             return
         handler = self.hub.commands.handler_for(command)
         if handler is None:
-            await self.send(encode_error(command.id, "unknown_type", f"{type(command).__name__} is not served here"))
+            self.send(encode_error(command.id, "unknown_type", f"{type(command).__name__} is not served here"))
             return
         try:
             result = await handler(self, command)
         except TandemError as err:
-            await self.send(encode_error(command.id, err.code, err.message, err.details))
+            self.send(encode_error(command.id, err.code, err.message, err.details))
         except Exception:  # noqa: BLE001 - the hub's one dispatcher boundary: a bug must not kill the connection
             _LOG.exception("command %s failed", type(command).__name__)
-            await self.send(encode_error(command.id, "internal", "internal error; it has been logged"))
+            self.send(encode_error(command.id, "internal", "internal error; it has been logged"))
         else:
-            await self.send(encode_reply(command.id, result))
+            self.send(encode_reply(command.id, result))
 
     # -- sending --------------------------------------------------------------------------------
 
-    async def send(self, data: bytes) -> None:
-        """Send one encoded message without waiting on the client; one that falls too far behind is closed.
+    def send(self, data: bytes) -> None:
+        """Send one encoded message; it never waits on the client, and one that falls too far behind is closed.
 
         The first message of a turn of the event loop is written at once; the ones after it in the same turn
         (the replies to a burst of pipelined commands, and the events they caused) leave together at the

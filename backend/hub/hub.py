@@ -167,10 +167,10 @@ class Hub:
 
     # -- fan-out --------------------------------------------------------------------------------
 
-    async def deliver(self, conns: set[Connection] | list[Connection], data: bytes) -> None:
+    def deliver(self, conns: set[Connection] | list[Connection], data: bytes) -> None:
         """Send the same encoded bytes to each connection (encoded once, never per receiver)."""
         for conn in tuple(conns):
-            await conn.send(data)
+            conn.send(data)
 
     async def _pump(self, subscription: Subscription) -> None:
         async for channel, data in subscription:
@@ -189,14 +189,14 @@ class Hub:
             project_id = channel[len(_PROJECT_PREFIX) :]
             conns = self.by_project.get(project_id)
             if conns:
-                await self.deliver(conns, data)
+                self.deliver(conns, data)
                 if any(marker in data for marker in _MEMBERSHIP_EVENTS):
                     await self._membership_changed(project_id, data)
         elif channel.startswith(_USER_PREFIX):
             user_id = channel[len(_USER_PREFIX) :]
             conns = self.by_user.get(user_id)
             if conns:
-                await self.deliver(conns, data)
+                self.deliver(conns, data)
             if b'"finding.muted"' in data:
                 self._muted(user_id, decode_event(data))
 

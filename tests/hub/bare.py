@@ -9,7 +9,7 @@ from backend.bus.memory import MemoryBus
 from tandem.protocol import FileChange, Hunk
 
 
-async def _deliver_nowhere(_user: str, _data: bytes) -> None:
+def _deliver_nowhere(_user: str, _data: bytes) -> None:
     return None
 
 

@@ -65,12 +65,12 @@ def _connection(transport: Recorder) -> Connection:
 async def test_the_first_frame_of_a_turn_leaves_at_once_and_the_rest_together() -> None:
     transport = Recorder()
     conn = _connection(transport)
-    await conn.send(b"first")
+    conn.send(b"first")
     assert transport.writes == [text_header(5) + b"first"]  # not held back for the rest of the turn
-    await conn.send(b"second")
-    await conn.send(b"third")
+    conn.send(b"second")
+    conn.send(b"third")
     assert len(transport.writes) == 1
     await asyncio.sleep(0)  # the turn ends
     assert transport.writes[1:] == [text_header(6) + b"second" + text_header(5) + b"third"]
-    await conn.send(b"next turn")
+    conn.send(b"next turn")
     assert transport.writes[2:] == [text_header(9) + b"next turn"]
