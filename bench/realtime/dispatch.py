@@ -1,0 +1,163 @@
+"""The hub's work per update in one process, hot and after a pause, beside the least a relay does per frame.
+
+uv run python -m bench.realtime.dispatch [--samples 2000] [--gap-ms 10]
+
+Connection.dispatch runs on a real app (SQLite, in-process bus) with a transport that only counts writes, so
+nothing but the hub's own Python is timed: A's update opens a finding with B (the latency benchmark's probe)
+and A's revert resolves it. The floor is what a relay does with each frame: parse it, encode one, hand it to
+the transport. "After a pause" spins for ``--gap-ms`` between samples without sleeping (the CPU stays busy,
+so its clock does not drop): what is measured is the cost of caches that other processes emptied meanwhile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from functools import partial
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import orjson
+from aiohttp.test_utils import TestServer
+
+from backend import keys
+from backend.app import create_app
+from backend.domain.caller import Caller
+from backend.hub.connection import Connection
+from backend.settings import Settings
+from bench.realtime.edits import change, hunk, snapshot
+from bench.realtime.stats import percentile
+from bench.realtime.team import make_teams
+from tandem.cli import GC_YOUNG_THRESHOLD
+
+
+class CountingTransport:
+    """The transport half that Connection.send needs; it counts writes and drops the bytes."""
+
+    def __init__(self) -> None:
+        self.writes = 0
+
+    def is_closing(self) -> bool:
+        return False
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def writelines(self, _parts: Any) -> None:
+        self.writes += 1
+
+
+def _frame(message_id: int, kind: str, **fields: Any) -> bytes:
+    return orjson.dumps({"id": message_id, "type": kind, **fields})
+
+
+async def _connect(app: Any, user_id: str, transport: CountingTransport) -> Connection:
+    request = SimpleNamespace(transport=transport, remote="127.0.0.1")
+    conn = Connection(app[keys.HUB], SimpleNamespace(closed=False), request, Caller(user_id, "access"))  # type: ignore[arg-type]
+    await conn.dispatch(_frame(1, "hello", protocol=1, client="bench"))
+    return conn
+
+
+def _spin(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+async def _once(gap: float, step: Callable[[], Awaitable[None]]) -> float:
+    """Microseconds for one step after ``gap`` seconds of spinning; the connections' writes then run."""
+    _spin(gap)
+    started = time.perf_counter_ns()
+    await step()
+    elapsed = (time.perf_counter_ns() - started) / 1000
+    await asyncio.sleep(0)  # the end of the turn: queued frames are written
+    return elapsed
+
+
+async def run(samples: int, gap: float) -> list[tuple[str, list[float]]]:
+    with tempfile.TemporaryDirectory(prefix="tandem-dispatch-") as folder:
+        settings = Settings(
+            data_dir=Path(folder),
+            database_url=f"sqlite+aiosqlite:///{folder}/tandem.db",
+            secret_key="bench-" + "k" * 40,
+            log_format="text",
+            password_hash_memory_kib=8,
+            password_hash_time_cost=1,
+            password_hash_parallelism=1,
+            ws_rate=1e9,
+            ws_burst=10**9,
+            ws_flood_limit=10**9,
+        )
+        server = TestServer(create_app(settings, migrate=True))
+        await server.start_server()
+        try:
+            (team,) = await make_teams(str(server.make_url("")).rstrip("/"), [2])
+            heard = CountingTransport()
+            alice = await _connect(server.app, team.members[0].user_id, CountingTransport())
+            bob = await _connect(server.app, team.members[1].user_id, heard)
+            for conn in (alice, bob):
+                await conn.dispatch(_frame(2, "repo.resolve", remote_url=team.remote_url))
+            bob_edit = change("x.py", hunk(40, 6, "bob"))
+            await bob.dispatch(_frame(3, "activity.snapshot", **snapshot(team.repository_id, [bob_edit])))
+            await alice.dispatch(_frame(3, "activity.snapshot", **snapshot(team.repository_id)))
+            gc.collect()
+            gc.freeze()  # as `tandem server` does after start-up
+            gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+
+            async def probe(n: int) -> None:
+                seq = 2 + 2 * n
+                edit = change("x.py", hunk(42, 3, f"a{n}"))
+                await alice.dispatch(_frame(10 + n, "activity.update", workcopy="wc", seq=seq, changed=[edit]))
+
+            async def revert(n: int) -> None:
+                seq = 3 + 2 * n
+                await alice.dispatch(_frame(10 + n, "activity.update", workcopy="wc", seq=seq, removed=["x.py"]))
+
+            floor_frame = _frame(1, "activity.update", workcopy="wc", seq=2, changed=[change("x.py", hunk(42, 3, "a"))])
+            sink = CountingTransport()
+
+            async def floor() -> None:
+                message = orjson.loads(floor_frame)
+                sink.writelines((orjson.dumps(message),))
+
+            rows = []
+            for label, pause in (("hot", 0.0), (f"after {gap * 1000:g} ms", gap)):
+                opened: list[float] = []
+                resolved: list[float] = []
+                relayed: list[float] = []
+                for n in range(samples):
+                    opened.append(await _once(pause, partial(probe, n)))
+                    resolved.append(await _once(pause, partial(revert, n)))
+                    relayed.append(await _once(pause, floor))
+                rows += [
+                    (f"{label}: update that opens the finding", opened),
+                    (f"{label}: update that resolves it", resolved),
+                    (f"{label}: floor (parse, encode, write)", relayed),
+                ]
+            samples_done = len(opened)
+            if heard.writes < samples_done:
+                raise RuntimeError("bob did not hear of the findings: the benchmark measured nothing")
+            return rows
+        finally:
+            await server.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--samples", type=int, default=2000)
+    parser.add_argument("--gap-ms", type=float, default=10.0)
+    args = parser.parse_args()
+    rows = asyncio.run(run(args.samples, args.gap_ms / 1000))
+    print("| in one process | p50 | p99 |")
+    print("| --- | ---: | ---: |")
+    for label, values in rows:
+        print(f"| {label} | {percentile(values, 50):.1f} µs | {percentile(values, 99):.1f} µs |")
+
+
+if __name__ == "__main__":
+    main()
