@@ -172,6 +172,7 @@ async def run(stack: Stack, *, scale_out: bool, quick: bool) -> list[Row]:
     try:
         await asyncio.sleep(plan.settle)
         before, started, cpu = await pool.total(), time.perf_counter(), sum(s.cpu() for s in servers)
+        servers[0].profile(10, f"latency-{mode}")
         loaded, floor_loaded = await interleave(probes(), plan)
         after, elapsed = await pool.total(), time.perf_counter() - started
         cpu = sum(s.cpu() for s in servers) - cpu
