@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from itertools import pairwise
 
 from backend.conflicts.model import EditStatus, FileEdit, Hunk
 from backend.errors import Invalid
 from tandem import protocol
+
+_STATUS = {status.value: status for status in EditStatus}
 
 
 def hunk_from_wire(hunk: protocol.Hunk) -> Hunk:
@@ -17,8 +19,10 @@ def hunk_from_wire(hunk: protocol.Hunk) -> Hunk:
     return Hunk(start, start + hunk.base_lines, new_start, new_start + hunk.new_lines, hunk.hash, hunk.symbols)
 
 
-def hunks_from_wire(hunks: Iterable[protocol.Hunk]) -> tuple[Hunk, ...]:
+def hunks_from_wire(hunks: Sequence[protocol.Hunk]) -> tuple[Hunk, ...]:
     """Sorted by base line; raises ``Invalid`` when two hunks share a base line (no diff produces that)."""
+    if len(hunks) == 1:  # most updates: one edit
+        return (hunk_from_wire(hunks[0]),)
     converted = sorted((hunk_from_wire(h) for h in hunks), key=lambda h: (h.start, h.end))
     for before, after in pairwise(converted):
         if after.start < before.end or (after.start == before.start == before.end == after.end):
@@ -38,7 +42,7 @@ def edit_from_wire(change: protocol.FileChange, *, content_hash: str | None = No
     hunks = None if change.binary or change.hunks is None else hunks_from_wire(change.hunks)
     return FileEdit(
         path=change.path,
-        status=EditStatus(change.status),
+        status=_STATUS[change.status],
         hunks=hunks,
         old_path=change.old_path,
         content_hash=content_hash,

@@ -77,6 +77,7 @@ class Connection:
         "client",
         "closer",
         "closing",
+        "dispatching",
         "hub",
         "outbox",
         "presence_sent",
@@ -99,6 +100,8 @@ class Connection:
         self.client = ""
         self.closing = False
         self.closer: asyncio.Task[None] | None = None
+        self.dispatching = False
+        """True while one of this connection's own commands runs: what it sends then (replies) is batched."""
         self.outbox: list[bytes] | None = None
         """Frames sent during this turn of the event loop, written together at its end (see :meth:`send`)."""
         self.projects: set[str] = set()
@@ -135,7 +138,11 @@ class Connection:
                     await self.close(CloseCode.UNAUTHENTICATED, "send hello (with a ticket from a browser) first")
                     return
                 if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
-                    await self.dispatch(message.data)
+                    self.dispatching = True
+                    try:
+                        await self.dispatch(message.data)
+                    finally:
+                        self.dispatching = False
                 elif message.type == WSMsgType.ERROR:
                     _LOG.info("websocket error from %s: %s", self.remote, self.ws.exception())
                     return
@@ -194,9 +201,11 @@ class Connection:
     def send(self, data: bytes) -> None:
         """Send one encoded message; it never waits on the client, and one that falls too far behind is closed.
 
-        The first message of a turn of the event loop is written at once; the ones after it in the same turn
-        (the replies to a burst of pipelined commands, and the events they caused) leave together at the
-        turn's end: at most two system calls per turn, not one per message.
+        Messages sent in one turn of the event loop (the replies to a burst of pipelined commands, and the
+        events they caused) leave together at the turn's end, in one system call. The exception is the first
+        message of a turn to a connection that is not running a command of its own: an event caused by
+        someone else (a teammate's finding) is written at once, so it does not wait for the rest of the
+        command that caused it.
         """
         if self.closing:
             return
@@ -211,12 +220,13 @@ class Connection:
             return
         outbox = self.outbox
         if outbox is None:
-            # The first frame of the turn leaves at once: a teammate's finding must not wait for the rest of
-            # the command that caused it. Frames after it in this turn are written together at its end.
-            self.outbox = []
+            outbox = self.outbox = []
             asyncio.get_running_loop().call_soon(self.flush)
-            transport.writelines((text_header(len(data)), data))
-            return
+            if not self.dispatching:
+                # An event that another connection's command caused (a teammate's finding) leaves at once,
+                # not after the rest of that command; what follows it in this turn waits for the turn's end.
+                transport.writelines((text_header(len(data)), data))
+                return
         outbox.append(text_header(len(data)))
         outbox.append(data)
 

@@ -100,6 +100,9 @@ async def run(samples: int, gap: float) -> list[tuple[str, list[float]]]:
             heard = CountingTransport()
             alice = await _connect(server.app, team.members[0].user_id, CountingTransport())
             bob = await _connect(server.app, team.members[1].user_id, heard)
+            alice.dispatching = (
+                True  # as Connection.serve sets it around her commands: her replies wait for the turn end
+            )
             for conn in (alice, bob):
                 await conn.dispatch(_frame(2, "repo.resolve", remote_url=team.remote_url))
             bob_edit = change("x.py", hunk(40, 6, "bob"))

@@ -62,7 +62,7 @@ def _connection(transport: Recorder) -> Connection:
     return Connection(SimpleNamespace(settings=settings), None, request, None)  # type: ignore[arg-type]
 
 
-async def test_the_first_frame_of_a_turn_leaves_at_once_and_the_rest_together() -> None:
+async def test_an_event_from_elsewhere_leaves_at_once_and_the_rest_of_the_turn_together() -> None:
     transport = Recorder()
     conn = _connection(transport)
     conn.send(b"first")
@@ -74,3 +74,14 @@ async def test_the_first_frame_of_a_turn_leaves_at_once_and_the_rest_together() 
     assert transport.writes[1:] == [text_header(6) + b"second" + text_header(5) + b"third"]
     conn.send(b"next turn")
     assert transport.writes[2:] == [text_header(9) + b"next turn"]
+
+
+async def test_replies_to_a_connections_own_commands_leave_together_at_the_end_of_the_turn() -> None:
+    transport = Recorder()
+    conn = _connection(transport)
+    conn.dispatching = True  # as Connection.serve sets it around each of its commands
+    conn.send(b"reply 1")
+    conn.send(b"reply 2")
+    assert transport.writes == []
+    await asyncio.sleep(0)
+    assert transport.writes == [text_header(7) + b"reply 1" + text_header(7) + b"reply 2"]
