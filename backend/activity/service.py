@@ -198,9 +198,9 @@ class ActivityService:
         changes = self._apply_update(workcopy, seq, changed, removed, focus)
         if self.replicate:
             await self._publish(wire.encode_update(self.process_id, participant, seq, changed, removed, focus))
+        self._emit(changes, persist=True)  # people first, bookkeeping after
         self._dirty.add(participant)
         self._record(workcopy, changed)
-        self._emit(changes, persist=True)
         return True
 
     async def close(self, participant: Participant, *, owner: object | None = None) -> None:
@@ -388,8 +388,6 @@ class ActivityService:
             diffs = self.shared_diffs(finding)
             shown = finding_detail(finding, branches, diffs) if diffs else detail
             payload = finding_payload(project_id, finding, shown)
-            if persist and project_id:
-                self.recorder.finding(project_id, change, detail)
             data = orjson.dumps(
                 {
                     "type": "finding",
@@ -402,6 +400,8 @@ class ActivityService:
                 mutes = self.mutes.get(user_id)
                 if mutes is None or not mutes.hides(finding, now):
                     self.deliver(user_id, data)
+            if persist and project_id:
+                self.recorder.finding(project_id, change, detail)
 
     def _project_for(self, change: FindingChange) -> str:
         project_id = self.project_of(change.finding)
