@@ -127,11 +127,15 @@ def create_app(settings: Settings, *, migrate: bool | None = None) -> web.Applic
             if conns:
                 hub.deliver(conns, data)
 
+        def here(user_id: str) -> bool:
+            return bool(hub.connections_of(user_id))
+
         activity = ActivityService(
             bus=app[keys.BUS],
             states=states,
             recorder=Recorder(app[keys.STORE]),
             deliver=deliver,
+            here=here,
             process_id=uuid.uuid4().hex,
             replicate=redis is not None,
             grace=settings.workcopy_grace,

@@ -70,6 +70,7 @@ class ActivityService:
         states: WorkcopyStates,
         recorder: Recorder,
         deliver: Deliver,
+        here: Callable[[str], bool],
         process_id: str,
         replicate: bool,
         grace: float,
@@ -79,6 +80,8 @@ class ActivityService:
         self.states = states
         self.recorder = recorder
         self.deliver = deliver
+        self.here = here
+        """Whether a user has a connection on this process: nothing is built for a finding nobody here sees."""
         self.process_id = process_id
         self.replicate = replicate
         self.grace = grace
@@ -383,24 +386,30 @@ class ActivityService:
         for change in changes:
             finding = change.finding
             project_id = self._project_for(change)
+            receivers = [
+                user_id
+                for user_id in {finding.a.user_id, finding.b.user_id}
+                if self.here(user_id) and ((mutes := self.mutes.get(user_id)) is None or not mutes.hides(finding, now))
+            ]
+            stored = persist and project_id
+            if not receivers and not stored:
+                continue  # another process's report about people connected elsewhere: nothing to build
             branches = self.branches(finding)
             detail = finding_detail(finding, branches)  # what is stored: never the shared text
-            diffs = self.shared_diffs(finding)
-            shown = finding_detail(finding, branches, diffs) if diffs else detail
-            payload = finding_payload(project_id, finding, shown)
-            data = orjson.dumps(
-                {
-                    "type": "finding",
-                    "change": change.kind.value,
-                    "reason": change.reason.value if change.reason else None,
-                    "finding": payload,
-                }
-            )
-            for user_id in {finding.a.user_id, finding.b.user_id}:
-                mutes = self.mutes.get(user_id)
-                if mutes is None or not mutes.hides(finding, now):
+            if receivers:
+                diffs = self.shared_diffs(finding)
+                shown = finding_detail(finding, branches, diffs) if diffs else detail
+                data = orjson.dumps(
+                    {
+                        "type": "finding",
+                        "change": change.kind.value,
+                        "reason": change.reason.value if change.reason else None,
+                        "finding": finding_payload(project_id, finding, shown),
+                    }
+                )
+                for user_id in receivers:
                     self.deliver(user_id, data)
-            if persist and project_id:
+            if stored:
                 self.recorder.finding(project_id, change, detail)
 
     def _project_for(self, change: FindingChange) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from backend.activity.recorder import Recorder
 from backend.activity.service import ActivityService
 from backend.activity.states import WorkcopyStates
@@ -13,12 +15,22 @@ def _deliver_nowhere(_user: str, _data: bytes) -> None:
     return None
 
 
-def bare_activity(bus: MemoryBus, states: WorkcopyStates, *, process_id: str, replicate: bool) -> ActivityService:
+def bare_activity(
+    bus: MemoryBus,
+    states: WorkcopyStates,
+    *,
+    process_id: str,
+    replicate: bool,
+    deliver: Callable[[str, bytes], None] = _deliver_nowhere,
+    here: Callable[[str], bool] = lambda _user: False,
+) -> ActivityService:
+    """``deliver`` and ``here`` stand for the hub: by default nobody is connected to this process."""
     return ActivityService(
         bus=bus,
         states=states,
         recorder=Recorder(store=None),  # type: ignore[arg-type]  # nothing here records anything
-        deliver=_deliver_nowhere,
+        deliver=deliver,
+        here=here,
         process_id=process_id,
         replicate=replicate,
         grace=0,

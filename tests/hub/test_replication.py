@@ -45,3 +45,47 @@ async def test_a_report_reaches_the_other_process_and_not_its_own_twice() -> Non
     await here.replay(wire.origin_prefix("here") + b"not even JSON")
     assert here.workcopies[alice].seq == 1
     await subscription.close()
+
+
+async def test_a_replicated_finding_goes_only_to_people_connected_here() -> None:
+    bus = MemoryBus()
+    origin = _service(bus, "origin")
+    subscription = await bus.subscribe("tandem:activity")
+    for user in ("alice", "carol"):  # both report overlapping edits through the origin process
+        await origin.snapshot(
+            object(),
+            Participant(user, "wc"),
+            project_id="p",
+            repository_id="r",
+            branch="b",
+            head="h",
+            base="x",
+            seq=1,
+            files=(one_line_change("a.py", 1),),
+            focus=None,
+        )
+    messages = [(await asyncio.wait_for(anext(aiter(subscription)), 5))[1] for _ in range(2)]
+    await subscription.close()
+
+    sent: list[tuple[str, bytes]] = []
+    elsewhere = bare_activity(
+        bus,
+        NoStates(),
+        process_id="elsewhere",
+        replicate=True,
+        deliver=lambda *a: sent.append(a),
+        here=lambda _u: False,
+    )
+    carols = bare_activity(
+        bus,
+        NoStates(),
+        process_id="carols",
+        replicate=True,
+        deliver=lambda *a: sent.append(a),
+        here=lambda u: u == "carol",
+    )
+    for service in (elsewhere, carols):
+        for data in messages:
+            await service.replay(data)
+    assert len(elsewhere.engine.findings_for(Participant("alice", "wc"))) == 1  # the finding is known everywhere
+    assert [user for user, _data in sent] == ["carol"]  # and sent only where one of its people is connected
