@@ -64,7 +64,8 @@ class PresenceService:
         now = self.clock()
         for project_id in project_ids:
             written = self._written.get((project_id, user_id))
-            if written is not None and now - written[0] < self.write_every:
+            # A status the user set (away or back) always goes to the store: it may undo another process's.
+            if away is None and written is not None and now - written[0] < self.write_every:
                 unchanged = written[1]
                 again = touch(
                     unchanged,

@@ -68,6 +68,18 @@ async def test_a_status_set_through_another_process_is_not_overwritten_by_skippe
     assert (entry.state, entry.last_seen) == ("away", clock.now)
 
 
+async def test_coming_back_is_written_even_when_this_process_never_saw_the_user_away() -> None:
+    store, clock = CountingStore(), Clock()
+    first, second = _service(store, clock), _service(store, clock)
+    await first.report("u1", ["p"], active=True, branch="main", file="a.py")
+    await second.report("u1", ["p"], active=False, away=True)
+    clock.now += 1
+    await first.report("u1", ["p"], active=True, away=False)  # "active" set through the first process
+    entry = await store.get("p", "u1")
+    assert entry is not None
+    assert entry.state == "online"
+
+
 async def test_the_window_stays_inside_short_offline_settings() -> None:
     presence = PresenceService(
         MemoryPresenceStore(), MemoryBus(), PresencePolicy(idle_after=1, offline_after=1.2), clock=Clock()
