@@ -65,7 +65,13 @@ class PresenceService:
         for project_id in project_ids:
             written = self._written.get((project_id, user_id))
             # A status the user set (away or back) always goes to the store: it may undo another process's.
-            if away is None and written is not None and now - written[0] < self.write_every:
+            # So does activity after a quiet spell: a sweep elsewhere may have shown the user idle meanwhile.
+            if (
+                away is None
+                and written is not None
+                and now - written[0] < self.write_every
+                and (not active or now - written[1].last_active < self.write_every)
+            ):
                 unchanged = written[1]
                 again = touch(
                     unchanged,

@@ -80,6 +80,26 @@ async def test_coming_back_is_written_even_when_this_process_never_saw_the_user_
     assert entry.state == "online"
 
 
+async def test_activity_after_a_quiet_spell_undoes_an_idle_shown_by_another_process() -> None:
+    store, clock = CountingStore(), Clock()
+    first, second = _service(store, clock), _service(store, clock)
+    started = clock.now
+    await first.report("u1", ["p"], active=True, branch="main", file="a.py")
+    for at in (*range(20, 300, 20), 295):  # heartbeats, no typing
+        clock.now = started + at
+        await first.report("u1", ["p"], active=False)
+    clock.now = started + 301  # five quiet minutes: the second process's sweep shows the user idle
+    assert await second.sweep() == 1
+    entry = await store.get("p", "u1")
+    assert entry is not None
+    assert entry.state == "idle"
+    clock.now = started + 302  # typing again, 7 s after the first process last wrote the entry as online
+    await first.report("u1", ["p"], active=True, branch="main", file="a.py")
+    entry = await store.get("p", "u1")
+    assert entry is not None
+    assert entry.state == "online"
+
+
 async def test_the_window_stays_inside_short_offline_settings() -> None:
     presence = PresenceService(
         MemoryPresenceStore(), MemoryBus(), PresencePolicy(idle_after=1, offline_after=1.2), clock=Clock()
