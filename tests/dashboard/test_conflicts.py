@@ -104,6 +104,8 @@ async def test_a_conflict_appears_live_and_its_anchor_highlights_it(
     fresh_card = fresh.locator(f"article[id='{finding['id']}']")
     await expect(fresh_card).to_have_class(re.compile(r"\bhighlight\b"))
     await expect(fresh_card).to_be_focused()
+    await fresh_card.get_by_text("History").click()  # what the store recorded of it, fetched on demand
+    await expect(fresh_card.get_by_role("list", name="History")).to_contain_text("Opened as conflict")
     await fresh.screenshot(path=str(tmp_path / "conflicts.png"), full_page=True)
 
     # Dismissing is an editor action; the page shows it (to Ada only).
@@ -119,6 +121,14 @@ async def test_a_conflict_appears_live_and_its_anchor_highlights_it(
     await server.app[keys.HUB].activity.recorder.flush()
     await page.reload()
     await expect(page.get_by_text("No open conflicts")).to_be_visible()
+
+    # Following the editor's link after it resolved says so, with the finding's history.
+    late = await new_page()
+    await sign_in(late, team.bob, f"{conflicts}#{finding['id']}")
+    resolved = late.get_by_role("status").filter(has_text="was resolved")
+    await expect(resolved).to_contain_text("src/app.py")
+    history = resolved.get_by_role("list", name="History")
+    await expect(history.get_by_role("listitem")).to_have_text([re.compile("^Opened as conflict"), re.compile("^Resolved")])
 
 
 async def test_presence_shows_branch_and_file_and_activity_is_filtered(

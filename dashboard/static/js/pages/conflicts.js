@@ -1,4 +1,5 @@
-// The project's open findings, live; ``#<finding id>`` (the editor's link) highlights one of them.
+// The project's open findings, live; ``#<finding id>`` (the editor's link) highlights one of them, or tells
+// when it resolved. Each finding's history (opened, changes of severity, resolved) opens on demand.
 
 import * as api from "../api.js";
 import { fill, h, notice } from "../dom.js";
@@ -12,6 +13,7 @@ const SEVERITY = {
 const RANK = { conflict: 0, overlap: 1, nearby: 2 };
 const KEEP_LIVE_MS = 10_000; // findings seen live are kept over a refetch for this long (the store writes in batches)
 const REFETCH_MS = 30_000;
+const STALE_MS = 2_000; // a followed finding the store still calls open is asked about again after this long
 
 /** One shape for findings from GET /conflicts (a, b and regions in ``detail``) and from ``finding`` events. */
 export function normalize(item) {
@@ -80,6 +82,59 @@ export async function conflictsTab(ctx, body) {
     return "You dismissed this: your editor hides it until it gets more severe.";
   }
 
+  const histories = new Map(); // "<id>@<updated_at>" -> the finding's history, as last fetched
+  const openHistories = new Set(); // ids whose history box is open: kept open over redraws
+
+  function historyList(events) {
+    return h(
+      "ol",
+      { class: "history", "aria-label": "History" },
+      events.map((e) =>
+        h(
+          "li",
+          {},
+          e.kind === "resolved" ? "Resolved" : e.kind === "opened" ? "Opened as " : "Became ",
+          e.kind === "resolved" ? null : h("span", { class: ["badge", e.severity] }, e.severity),
+          " · ",
+          h("time", { datetime: e.at, title: when(e.at) }, ago(e.at)),
+        ),
+      ),
+    );
+  }
+
+  function historyBox(f) {
+    const key = `${f.id}@${f.updated_at}`;
+    const box = h("div");
+    async function load() {
+      if (histories.has(key)) return fill(box, historyList(histories.get(key)));
+      fill(box, h("p", { class: "meta" }, "Loading…"));
+      try {
+        const result = await api.get(api.path`/api/projects/${ctx.id}/conflicts/${f.id}`);
+        histories.set(key, result.history);
+        fill(box, historyList(result.history));
+      } catch (err) {
+        const text = err.status === 404 ? "Not recorded yet: the history is written every half second." : err.message;
+        fill(box, notice("info", text));
+      }
+    }
+    const details = h(
+      "details",
+      {
+        class: "history-box",
+        open: openHistories.has(f.id),
+        ontoggle: () => {
+          if (details.open) {
+            openHistories.add(f.id);
+            load();
+          } else openHistories.delete(f.id);
+        },
+      },
+      h("summary", {}, "History"),
+      box,
+    );
+    return details;
+  }
+
   function card(f) {
     const mine = f.a.user_id === ctx.me.id || f.b.user_id === ctx.me.id;
     const swap = f.b.user_id === ctx.me.id; // my side first
@@ -103,6 +158,38 @@ export async function conflictsTab(ctx, body) {
         : null,
       mutedText(f) ? h("p", { class: "muted-state" }, mutedText(f)) : null,
       h("p", { class: "meta" }, `Opened ${ago(f.opened_at)} · updated ${ago(f.updated_at)}`),
+      historyBox(f),
+    );
+  }
+
+  const followed = new Map(); // id -> {asked, result}: what the store said of a followed finding that is not open here
+  function explain(id) {
+    const known = followed.get(id);
+    if (known?.result?.state === "resolved") return fill(missing, resolvedNotice(known.result));
+    if (known && (known.pending || Date.now() - known.asked < STALE_MS)) return;
+    const entry = { asked: Date.now(), pending: true, result: null };
+    followed.set(id, entry);
+    api
+      .get(api.path`/api/projects/${ctx.id}/conflicts/${id}`)
+      .then((result) => {
+        entry.result = result;
+        // Still the finding followed, and still not shown open: say when it resolved.
+        if (result.state === "resolved" && decodeURIComponent(window.location.hash.slice(1)) === id && !findings.has(id)) {
+          fill(missing, resolvedNotice(result));
+        }
+      })
+      .catch(() => {}) // not recorded (yet), or not this project's: the general notice stays
+      .finally(() => {
+        entry.pending = false;
+      });
+  }
+
+  function resolvedNotice(result) {
+    return h(
+      "div",
+      { class: ["notice", "info"], role: "status" },
+      h("p", {}, "The conflict you followed in ", h("code", {}, result.finding.path), ` was resolved ${ago(result.resolved_at)}.`),
+      historyList(result.history),
     );
   }
 
@@ -126,6 +213,7 @@ export async function conflictsTab(ctx, body) {
       }
     } else {
       fill(missing, notice("info", "The conflict you followed is not open any more (or not visible with this filter)."));
+      explain(wanted);
     }
   }
 
