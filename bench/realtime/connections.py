@@ -62,6 +62,7 @@ async def hold(server: Proc, clients: list[ClientSpec], plan: Plan, label: str) 
             print(f"connections [{label}]: {len(clients) - opened} failed, e.g. {failures[0]}", flush=True)
         after_hello = await _settled_rss(server, plan.settle)
         subscribe_started = time.perf_counter()
+        server.profile(5, f"connections-{label}-subscribe")
         await pool.call("subscribe")
         subscribe_elapsed = time.perf_counter() - subscribe_started
         after = await _settled_rss(server, plan.settle)
