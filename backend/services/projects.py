@@ -159,10 +159,17 @@ class ProjectService:
         return project_view(project, Role.OWNER)
 
     async def require_member(self, user_id: str, project_id: str) -> Role:
-        """The caller's role in the project; NotFound unless they are a member (the real-time hub's check)."""
+        """The caller's role in the project; NotFound unless they are a member (the real-time hub's check).
+
+        One primary-key read: a membership row exists only while its project does (ON DELETE CASCADE).
+        """
         async with self.store.session() as s:
-            _, role = await self.authorize(s, project_id, user_id, Action.VIEW_PROJECT)
-        return role
+            role = await s.scalar(
+                select(Membership.role).where(Membership.project_id == project_id, Membership.user_id == user_id)
+            )
+        if role is None:
+            raise NotFound("no such project, or you are not a member of it")
+        return Role(role)
 
     async def get(self, user_id: str, project_id: str) -> ProjectView:
         async with self.store.session() as s:

@@ -23,6 +23,23 @@ async def test_subscribe_requires_membership(client: TestClient[Any, Any], conne
     assert reply["error"]["code"] == "not_found"
 
 
+async def test_subscribe_is_refused_after_removal_and_after_the_project_is_deleted(
+    client: TestClient[Any, Any], connect: Connect
+) -> None:
+    project_id, (alice, bob) = await make_team(client)
+    a, b = await connect(client, alice), await connect(client, bob)
+    await b.call("subscribe", project_id=project_id)
+    resp = await client.delete(f"/api/projects/{project_id}/members/{bob.user_id}", headers=alice.headers)
+    assert resp.status == 204
+    reply = await b.request("subscribe", project_id=project_id)
+    assert reply["error"]["code"] == "not_found"
+    await a.call("subscribe", project_id=project_id)
+    resp = await client.delete(f"/api/projects/{project_id}", headers=alice.headers)
+    assert resp.status == 204
+    reply = await a.request("subscribe", project_id=project_id)  # its memberships went with it
+    assert reply["error"]["code"] == "not_found"
+
+
 async def test_teammates_see_each_other_come_online(client: TestClient[Any, Any], connect: Connect) -> None:
     project_id, (alice, bob) = await make_team(client)
     a = await connect(client, alice)
