@@ -108,6 +108,15 @@ class Recorder:
             self._severity[finding.id] = finding.severity
         self._events.append((project_id, change))
 
+    def forget(self, finding_id: str) -> None:
+        """A finding resolved through another process (which records that): nothing to remember of it here."""
+        self._severity.pop(finding_id, None)
+
+    @property
+    def tracked(self) -> int:
+        """Open findings whose last recorded severity this process remembers."""
+        return len(self._severity)
+
     @property
     def pending(self) -> bool:
         return bool(self._activity or self._findings or self._events)

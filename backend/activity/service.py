@@ -17,7 +17,7 @@ from backend.activity.recorder import Recorder, finding_detail, prune_activity
 from backend.activity.states import WorkcopyStates
 from backend.activity.workcopies import Workcopy
 from backend.conflicts.engine import ConflictEngine
-from backend.conflicts.findings import Finding, FindingChange
+from backend.conflicts.findings import ChangeKind, Finding, FindingChange
 from backend.conflicts.model import Participant
 from backend.errors import Invalid
 from backend.ports import EventBus, Subscription
@@ -391,7 +391,9 @@ class ActivityService:
                 for user_id in {finding.a.user_id, finding.b.user_id}
                 if self.here(user_id) and ((mutes := self.mutes.get(user_id)) is None or not mutes.hides(finding, now))
             ]
-            stored = persist and project_id
+            stored = bool(persist and project_id)
+            if not stored and change.kind is ChangeKind.RESOLVED:
+                self.recorder.forget(finding.id)
             if not receivers and not stored:
                 continue  # another process's report about people connected elsewhere: nothing to build
             branches = self.branches(finding)

@@ -9,6 +9,7 @@ from backend.activity.service import ActivityService
 from backend.activity.states import NoStates
 from backend.bus.memory import MemoryBus
 from backend.conflicts.model import Participant
+from tandem.protocol import FileChange
 from tests.hub.bare import bare_activity, one_line_change
 
 
@@ -89,3 +90,35 @@ async def test_a_replicated_finding_goes_only_to_people_connected_here() -> None
             await service.replay(data)
     assert len(elsewhere.engine.findings_for(Participant("alice", "wc"))) == 1  # the finding is known everywhere
     assert [user for user, _data in sent] == ["carol"]  # and sent only where one of its people is connected
+
+
+async def test_a_finding_resolved_through_another_process_is_not_remembered_here() -> None:
+    bus = MemoryBus()
+    first, second = _service(bus, "first"), _service(bus, "second")
+    subscription = await bus.subscribe("tandem:activity")
+
+    async def report(service: ActivityService, user: str, *files: FileChange) -> None:
+        await service.snapshot(
+            object(),
+            Participant(user, "wc"),
+            project_id="p",
+            repository_id="r",
+            branch="b",
+            head="h",
+            base="x",
+            seq=1,
+            files=files,
+            focus=None,
+        )
+
+    await report(first, "alice", one_line_change("a.py", 1))
+    await report(first, "bob", one_line_change("a.py", 1))
+    assert first.recorder.tracked == 1  # the finding opened through the first process, which records it
+    for _ in range(2):
+        await asyncio.wait_for(anext(aiter(subscription)), 5)
+    await report(second, "bob")  # bob reconnects to the second process with nothing changed: it resolves there
+    _channel, data = await asyncio.wait_for(anext(aiter(subscription)), 5)
+    await first.replay(data)
+    assert first.engine.findings_for(Participant("alice", "wc")) == []
+    assert first.recorder.tracked == 0
+    await subscription.close()
