@@ -45,7 +45,7 @@ class PresenceService:
         self.bus = bus
         self.policy = policy
         self.clock = clock
-        self.write_every = min(QUIET_WRITE_EVERY, policy.offline_after / 6)
+        self.write_every = min(QUIET_WRITE_EVERY, policy.offline_after / 6, policy.idle_after / 6)
         """Well inside ``offline_after`` and ``idle_after``: a skipped write never lets a member go stale."""
         self._written: dict[tuple[str, str], tuple[float, PresenceEntry]] = {}
         """What this process last wrote per (project, member), and when: only ever used to skip a write."""
