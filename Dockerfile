@@ -36,5 +36,5 @@ WORKDIR /var/lib/tandem
 VOLUME /var/lib/tandem
 EXPOSE 8400
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:8400/readyz', timeout=2)"]
+    CMD ["python", "-c", "import os, urllib.request as u; u.urlopen('http://127.0.0.1:%s/readyz' % os.environ.get('TANDEM_PORT', '8400'), timeout=2)"]
 CMD ["tandem", "server", "--host", "0.0.0.0"]
