@@ -75,15 +75,14 @@ def _base_image(docker: str) -> None:
         (root / "usr/lib/python3.11/EXTERNALLY-MANAGED").unlink(missing_ok=True)
         if CA_BUNDLE.exists():
             shutil.copy(CA_BUNDLE, root / "etc/ssl/certs/ca-certificates.crt")
-        tar = subprocess.Popen(["tar", "-C", rootfs, "-c", "."], stdout=subprocess.PIPE)
         changes = [
             "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
             f"ENV SSL_CERT_FILE={CA_BUNDLE}",
             f"ENV PIP_CERT={CA_BUNDLE}",
         ]
         argv = [docker, "import", *(arg for change in changes for arg in ("-c", change)), "-", BASE]
-        imported = subprocess.run(argv, stdin=tar.stdout, capture_output=True, text=True, check=False)
-        tar.wait()
+        with subprocess.Popen(["tar", "-C", rootfs, "-c", "."], stdout=subprocess.PIPE) as tar:
+            imported = subprocess.run(argv, stdin=tar.stdout, capture_output=True, text=True, check=False)
         assert imported.returncode == 0, imported.stderr
 
 
@@ -92,6 +91,7 @@ def _get(url: str) -> tuple[int, str]:
         return response.status, response.headers.get("Content-Type", "")
 
 
+@pytest.mark.timeout(900)  # a new machine: debootstrap (about a minute), then every locked package from PyPI
 def test_the_image_builds_runs_unprivileged_and_serves_the_api_and_the_dashboard() -> None:
     build, env = _docker()
     docker = build[0]
