@@ -123,9 +123,7 @@ def create_app(settings: Settings, *, migrate: bool | None = None) -> web.Applic
         states: WorkcopyStates = NoStates() if redis is None else RedisStates(redis, ttl=60)
 
         def deliver(user_id: str, data: bytes) -> None:
-            conns = hub.connections_of(user_id)
-            if conns:
-                hub.deliver(conns, data)
+            hub.deliver(hub.connections_of(user_id), data)  # the activity service asked here() first
 
         def here(user_id: str) -> bool:
             return bool(hub.connections_of(user_id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from backend.events import encode_event, project_channel
 from backend.ports import EventBus
@@ -62,6 +63,9 @@ class PresenceService:
     ) -> None:
         """Record a heartbeat (``active=False``) or activity; tell the project when what it sees changed."""
         now = self.clock()
+        after = partial(
+            touch, user_id=user_id, now=now, policy=self.policy, active=active, away=away, branch=branch, file=file
+        )
         for project_id in project_ids:
             written = self._written.get((project_id, user_id))
             # A status the user set (away or back) always goes to the store: it may undo another process's.
@@ -73,30 +77,11 @@ class PresenceService:
                 and (not active or now - written[1].last_active < self.write_every)
             ):
                 unchanged = written[1]
-                again = touch(
-                    unchanged,
-                    user_id=user_id,
-                    now=now,
-                    policy=self.policy,
-                    active=active,
-                    away=away,
-                    branch=branch,
-                    file=file,
-                )
-                if again.visible() == unchanged.visible():
+                if after(unchanged).visible() == unchanged.visible():
                     continue
             # The store's entry, not ours: another process may have changed it (a status set from the browser).
             previous = await self.store.get(project_id, user_id)
-            entry = touch(
-                previous,
-                user_id=user_id,
-                now=now,
-                policy=self.policy,
-                active=active,
-                away=away,
-                branch=branch,
-                file=file,
-            )
+            entry = after(previous)
             await self.store.put(project_id, entry)
             self._written[(project_id, user_id)] = (now, entry)
             if previous is None or previous.visible() != entry.visible():
