@@ -21,6 +21,7 @@ from tandem.protocol import (
     FileChange,
     FindingDismiss,
     FindingSnooze,
+    Focus,
     MentionSend,
     ResolveRepository,
     WorkcopyClose,
@@ -58,20 +59,13 @@ async def _project_of(conn: Connection, repository_id: str) -> str:
     return repo.project_id
 
 
-def _presence_due(conn: Connection, project_id: str, branch: str, file: str | None) -> bool:
-    """Whether activity refreshes presence now: at most every PRESENCE_EVERY unless the branch or file changed.
-
-    A plain function, not a coroutine: nearly every update is answered no, and that must cost next to nothing.
-    """
+async def _presence(conn: Connection, project_id: str, branch: str, focus: Focus | None) -> None:
     now = time.monotonic()
+    file = focus.path if focus is not None else None
     last = conn.presence_sent.get(project_id)
     if last is not None and now - last[0] < PRESENCE_EVERY and last[1] == branch and (file is None or last[2] == file):
-        return False
+        return
     conn.presence_sent[project_id] = (now, branch, file or (last[2] if last else ""))
-    return True
-
-
-async def _report_presence(conn: Connection, project_id: str, branch: str, file: str | None) -> None:
     await conn.hub.presence.report(conn.user_id, (project_id,), active=True, branch=branch, file=file)
 
 
@@ -107,9 +101,7 @@ async def snapshot(conn: Connection, msg: ActivitySnapshot) -> Result:
     if project_id not in conn.projects:
         # A reporting client follows its project: presence, membership changes, settings.
         await conn.hub.subscribe(conn, project_id)
-    file = msg.focus.path if msg.focus is not None else None
-    if _presence_due(conn, project_id, msg.state.branch, file):
-        await _report_presence(conn, project_id, msg.state.branch, file)
+    await _presence(conn, project_id, msg.state.branch, msg.focus)
     activity = conn.hub.activity
     return {
         "seq": msg.seq,
@@ -131,9 +123,8 @@ async def update(conn: Connection, msg: ActivityUpdate) -> Result:
         conn, participant, seq=msg.seq, changed=changed, removed=msg.removed, focus=msg.focus
     )
     workcopy = conn.hub.activity.workcopies.get(participant)
-    file = msg.focus.path if msg.focus is not None else None
-    if workcopy is not None and _presence_due(conn, project_id, workcopy.branch, file):
-        await _report_presence(conn, project_id, workcopy.branch, file)
+    if workcopy is not None:
+        await _presence(conn, project_id, workcopy.branch, msg.focus)
     return {"seq": msg.seq} if applied else {"seq": msg.seq, "stale": True}
 
 
