@@ -8,6 +8,7 @@ from backend.activity.recorder import Recorder
 from backend.activity.service import ActivityService
 from backend.activity.states import WorkcopyStates
 from backend.bus.memory import MemoryBus
+from backend.conflicts.model import Participant
 from tandem.protocol import FileChange, Hunk
 
 
@@ -34,6 +35,22 @@ def bare_activity(
         process_id=process_id,
         replicate=replicate,
         grace=0,
+    )
+
+
+async def report_through(service: ActivityService, user: str, *files: FileChange) -> None:
+    """``user``'s working copy ``wc`` of repository ``r`` in project ``p``, reported through ``service``."""
+    await service.snapshot(
+        object(),
+        Participant(user, "wc"),
+        project_id="p",
+        repository_id="r",
+        branch="b",
+        head="h",
+        base="x",
+        seq=1,
+        files=files,
+        focus=None,
     )
 
 

@@ -9,8 +9,7 @@ from backend.activity.service import ActivityService
 from backend.activity.states import NoStates
 from backend.bus.memory import MemoryBus
 from backend.conflicts.model import Participant
-from tandem.protocol import FileChange
-from tests.hub.bare import bare_activity, one_line_change
+from tests.hub.bare import bare_activity, one_line_change, report_through
 
 
 def _service(bus: MemoryBus, process_id: str) -> ActivityService:
@@ -23,18 +22,7 @@ async def test_a_report_reaches_the_other_process_and_not_its_own_twice() -> Non
     subscription = await bus.subscribe("tandem:activity")
     alice = Participant("alice", "wc")
     change = one_line_change("a.py", 1)
-    await here.snapshot(
-        object(),
-        alice,
-        project_id="p",
-        repository_id="r",
-        branch="b",
-        head="h",
-        base="x",
-        seq=1,
-        files=(change,),
-        focus=None,
-    )
+    await report_through(here, "alice", change)
     _channel, data = await asyncio.wait_for(anext(aiter(subscription)), 5)
     assert data.startswith(wire.origin_prefix("here"))
 
@@ -53,18 +41,7 @@ async def test_a_replicated_finding_goes_only_to_people_connected_here() -> None
     origin = _service(bus, "origin")
     subscription = await bus.subscribe("tandem:activity")
     for user in ("alice", "carol"):  # both report overlapping edits through the origin process
-        await origin.snapshot(
-            object(),
-            Participant(user, "wc"),
-            project_id="p",
-            repository_id="r",
-            branch="b",
-            head="h",
-            base="x",
-            seq=1,
-            files=(one_line_change("a.py", 1),),
-            focus=None,
-        )
+        await report_through(origin, user, one_line_change("a.py", 1))
     messages = [(await asyncio.wait_for(anext(aiter(subscription)), 5))[1] for _ in range(2)]
     await subscription.close()
 
@@ -97,26 +74,12 @@ async def test_a_finding_resolved_through_another_process_is_not_remembered_here
     first, second = _service(bus, "first"), _service(bus, "second")
     subscription = await bus.subscribe("tandem:activity")
 
-    async def report(service: ActivityService, user: str, *files: FileChange) -> None:
-        await service.snapshot(
-            object(),
-            Participant(user, "wc"),
-            project_id="p",
-            repository_id="r",
-            branch="b",
-            head="h",
-            base="x",
-            seq=1,
-            files=files,
-            focus=None,
-        )
-
-    await report(first, "alice", one_line_change("a.py", 1))
-    await report(first, "bob", one_line_change("a.py", 1))
+    await report_through(first, "alice", one_line_change("a.py", 1))
+    await report_through(first, "bob", one_line_change("a.py", 1))
     assert first.recorder.tracked == 1  # the finding opened through the first process, which records it
     for _ in range(2):
         await asyncio.wait_for(anext(aiter(subscription)), 5)
-    await report(second, "bob")  # bob reconnects to the second process with nothing changed: it resolves there
+    await report_through(second, "bob")  # bob reconnects to the second process with nothing changed: it resolves there
     _channel, data = await asyncio.wait_for(anext(aiter(subscription)), 5)
     await first.replay(data)
     assert first.engine.findings_for(Participant("alice", "wc")) == []
