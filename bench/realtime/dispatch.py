@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import itertools
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -41,6 +42,7 @@ class CountingTransport:
 
     def __init__(self) -> None:
         self.writes = 0
+        self.last_write_ns = 0
 
     def is_closing(self) -> bool:
         return False
@@ -49,6 +51,7 @@ class CountingTransport:
         return 0
 
     def writelines(self, _parts: Any) -> None:
+        self.last_write_ns = time.perf_counter_ns()
         self.writes += 1
 
 
@@ -69,14 +72,18 @@ def _spin(seconds: float) -> None:
         pass
 
 
-async def _once(gap: float, step: Callable[[], Awaitable[None]]) -> float:
-    """Microseconds for one step after ``gap`` seconds of spinning; the connections' writes then run."""
+async def _once(
+    gap: float, step: Callable[[], Awaitable[None]], heard: CountingTransport | None = None
+) -> tuple[float, float]:
+    """Microseconds for one step after ``gap`` seconds of spinning, and until ``heard`` was written to (0 if
+    it was not during the step); the connections' queued writes then run."""
     _spin(gap)
     started = time.perf_counter_ns()
     await step()
-    elapsed = (time.perf_counter_ns() - started) / 1000
+    ended = time.perf_counter_ns()
+    written = heard.last_write_ns if heard is not None and heard.last_write_ns > started else 0
     await asyncio.sleep(0)  # the end of the turn: queued frames are written
-    return elapsed
+    return (ended - started) / 1000, (written - started) / 1000 if written else 0.0
 
 
 async def run(samples: int, gap: float) -> list[tuple[str, list[float]]]:
@@ -129,22 +136,26 @@ async def run(samples: int, gap: float) -> list[tuple[str, list[float]]]:
                 sink.writelines((orjson.dumps(message),))
 
             rows = []
+            probes = itertools.count()  # sequence numbers go on rising across phases: a stale update does nothing
             for label, pause in (("hot", 0.0), (f"after {gap * 1000:g} ms", gap)):
                 opened: list[float] = []
+                told: list[float] = []
                 resolved: list[float] = []
                 relayed: list[float] = []
-                for n in range(samples):
-                    opened.append(await _once(pause, partial(probe, n)))
-                    resolved.append(await _once(pause, partial(revert, n)))
-                    relayed.append(await _once(pause, floor))
+                for n in itertools.islice(probes, samples):
+                    whole, bob_written = await _once(pause, partial(probe, n), heard)
+                    opened.append(whole)
+                    told.append(bob_written)
+                    resolved.append((await _once(pause, partial(revert, n)))[0])
+                    relayed.append((await _once(pause, floor))[0])
+                if not all(told):
+                    raise RuntimeError("bob's finding was not written during alice's update")
                 rows += [
+                    (f"{label}: update that opens the finding, until Bob's frame is written", told),
                     (f"{label}: update that opens the finding", opened),
                     (f"{label}: update that resolves it", resolved),
                     (f"{label}: floor (parse, encode, write)", relayed),
                 ]
-            samples_done = len(opened)
-            if heard.writes < samples_done:
-                raise RuntimeError("bob did not hear of the findings: the benchmark measured nothing")
             return rows
         finally:
             await server.close()
