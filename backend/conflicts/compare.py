@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from backend.conflicts.findings import Region, Severity, Side, Verdict
-from backend.conflicts.gitrule import new_span_of, sweep
+from backend.conflicts.gitrule import identical, new_span_of, sweep
 from backend.conflicts.linemap import LineMap
 from backend.conflicts.model import EMPTY, WHOLE, EditStatus, FileEdit, Hunk, Span
 
@@ -67,6 +67,43 @@ def compare_hunks(a: Sequence[Hunk], b: Sequence[Hunk], a_to_b: LineMap | None =
     if a_to_b is not None and not a_to_b.identity:
         mapped = _Mapped(a, a_to_b)
         a = mapped.moved
+    elif len(a) == 1 and len(b) == 1:
+        return _one_each(a[0], b[0])
+    return _general(a, b, mapped)
+
+
+def _one_each(x: Hunk, y: Hunk) -> Verdict | None:
+    """:func:`compare_hunks` for one hunk on each side, the usual case (one edit against one), with less work.
+
+    The same rules as :func:`_general`, which a property test holds it to.
+    """
+    if x.end < y.start or y.end < x.start:  # apart: an overlap (a shared innermost symbol) or nearby
+        shared = _shared(x.symbols, y.symbols)
+        side_x = Side(Span(x.start, x.end), Span(x.new_start, x.new_end))
+        side_y = Side(Span(y.start, y.end), Span(y.new_start, y.new_end))
+        if shared:
+            symbol = _innermost(x.symbols, set(y.symbols))
+            if symbol is not None and symbol == _innermost(y.symbols, set(x.symbols)):
+                return Verdict(Severity.OVERLAP, (Region(Severity.OVERLAP, side_x, side_y, (symbol,)),), shared)
+        return Verdict(Severity.NEARBY, (Region(Severity.NEARBY, side_x, side_y),), shared)
+    if identical(x, y):
+        return None  # git takes the same change from both sides silently
+    start, end = min(x.start, y.start), max(x.end, y.end)
+    base = Span(start, end)
+    # The region's edges outside a side's hunk are lines it left unchanged (see gitrule.new_span_of).
+    new_x = Span(x.new_start - (x.start - start), x.new_end + (end - x.end))
+    new_y = Span(y.new_start - (y.start - start), y.new_end + (end - y.end))
+    shared = _shared(x.symbols, y.symbols)
+    region = Region(Severity.CONFLICT, Side(base, new_x), Side(base, new_y), shared)
+    return Verdict(Severity.CONFLICT, (region,), shared)
+
+
+def _shared(x: tuple[str, ...], y: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(set(x).intersection(y))) if x and y else ()
+
+
+def _general(a: Sequence[Hunk], b: Sequence[Hunk], mapped: _Mapped | None) -> Verdict | None:
+    """Any number of hunks on each side; ``a`` already moved into b's base when ``mapped``."""
     swept = sweep(a, b)
     same_a, same_b = swept.identical_a, swept.identical_b
     if len(same_a) == len(a) or len(same_b) == len(b):

@@ -18,6 +18,7 @@ from backend.conflicts import (
     compare,
     compare_hunks,
 )
+from backend.conflicts.compare import _general
 from backend.conflicts.gitrule import sweep
 from tests.conflicts.strategies import hunk_lists
 
@@ -250,3 +251,12 @@ def test_identity_map_changes_nothing(a: tuple[Hunk, ...], b: tuple[Hunk, ...], 
     if plain is not None and mapped is not None:
         assert plain.severity is mapped.severity
         assert [(r.severity, r.a) for r in plain.regions] == [(r.severity, r.a) for r in mapped.regions]
+
+
+@settings(max_examples=500)
+@given(a=hunk_lists(max_hunks=1), b=hunk_lists(max_hunks=1), far=st.integers(0, 3))
+def test_one_hunk_each_takes_a_shortcut_to_the_same_verdict(a: tuple[Hunk, ...], b: tuple[Hunk, ...], far: int) -> None:
+    # Moving b by 0-3 lines makes touching, overlapping, identical and apart pairs all likely.
+    b = tuple(Hunk(h.start + far, h.end + far, h.new_start + far, h.new_end + far, h.hash, h.symbols) for h in b)
+    if len(a) == 1 and len(b) == 1:
+        assert compare_hunks(a, b) == _general(a, b, None)
