@@ -24,11 +24,14 @@ async def bus(request: pytest.FixtureRequest) -> AsyncIterator[EventBus]:
         yield memory
         await memory.close()
         return
-    client = Redis.from_url(request.getfixturevalue("redis_url"))
-    redis_bus = RedisBus(client)
+    url = request.getfixturevalue("redis_url")
+    client = Redis.from_url(url)
+    publisher = connect(url, socket_timeout=None)  # as the app builds it
+    redis_bus = RedisBus(client, publisher=publisher)
     yield redis_bus
     await redis_bus.close()
     await client.aclose()
+    await publisher.aclose()
 
 
 def channel() -> str:
@@ -204,3 +207,35 @@ async def test_redis_subscription_starts_while_redis_is_down() -> None:
         await client.aclose()
         if server is not None:
             server.stop()
+
+
+async def test_a_publish_to_a_redis_that_never_answers_fails_in_bounded_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The publishing client has no socket timeout (see backend.bus.redis.connect): the bus bounds each
+    # publish itself, the one sent from its caller's task and those batched behind it alike.
+    monkeypatch.setattr("backend.bus.redis.PUBLISH_TIMEOUT", 0.3)
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def silent(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)  # reads nothing, answers nothing, keeps the connection open
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = connect(f"redis://127.0.0.1:{port}/0")
+    publisher = connect(f"redis://127.0.0.1:{port}/0", socket_timeout=None)
+    bus = RedisBus(client, publisher=publisher)
+    try:
+        outcomes = await asyncio.wait_for(
+            asyncio.gather(*(bus.publish("ch", str(n).encode()) for n in range(3)), return_exceptions=True), TIMEOUT
+        )
+        assert len(outcomes) == 3
+        assert all(isinstance(outcome, TimeoutError) for outcome in outcomes), outcomes
+    finally:
+        await bus.close()
+        await client.aclose()
+        await publisher.aclose()
+        for writer in accepted:
+            writer.close()
+        server.close()
+        await server.wait_closed()
