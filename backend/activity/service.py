@@ -18,7 +18,7 @@ from backend.activity.states import WorkcopyStates
 from backend.activity.workcopies import Workcopy
 from backend.conflicts.engine import ConflictEngine
 from backend.conflicts.findings import ChangeKind, Finding, FindingChange
-from backend.conflicts.model import Participant
+from backend.conflicts.model import FileEdit, Participant
 from backend.errors import Invalid
 from backend.ports import EventBus, Subscription
 from tandem.protocol import FileChange, Focus
@@ -198,9 +198,14 @@ class ActivityService:
             raise Invalid("send activity.snapshot for this working copy first", code="resync_needed")
         if seq <= workcopy.seq:
             return False
-        changes = self._apply_update(workcopy, seq, changed, removed, focus)
+        edits = workcopy.edits(changed)  # refuses bad hunks (Invalid) before anything is kept or replicated
         if self.replicate:
+            # Replicated before it is applied here, so the other processes compare while this one does:
+            # a teammate connected elsewhere hears of it without waiting for this process's engine.
             await self._publish(wire.encode_update(self.process_id, participant, seq, changed, removed, focus))
+            if self.workcopies.get(participant) is not workcopy:
+                return True  # withdrawn meanwhile (membership ended): the other processes withdraw it too
+        changes = self._apply_update(workcopy, seq, changed, removed, focus, edits)
         self._emit(changes, persist=True)  # people first, bookkeeping after
         self._dirty.add(participant)
         self._record(workcopy, changed)
@@ -236,7 +241,9 @@ class ActivityService:
         changed: tuple[FileChange, ...],
         removed: tuple[str, ...],
         focus: Focus | None,
+        edits: list[FileEdit],
     ) -> list[FindingChange]:
+        """Take the update into the working copy's state and the engine; ``edits`` are ``changed`` converted."""
         workcopy.seq = seq
         for path in removed:
             workcopy.files.pop(path, None)
@@ -248,7 +255,7 @@ class ActivityService:
             workcopy.participant,
             workcopy.repository_id,
             base=workcopy.base,
-            changed=workcopy.edits(changed),
+            changed=edits,
             removed=removed,
         )
 
@@ -299,7 +306,8 @@ class ActivityService:
             return
         changed = tuple(FileChange.model_validate(c) for c in message["changed"])
         focus = None if message["focus"] is None else Focus.model_validate(message["focus"])
-        changes = self._apply_update(existing, message["seq"], changed, tuple(message["removed"]), focus)
+        edits = existing.edits(changed)
+        changes = self._apply_update(existing, message["seq"], changed, tuple(message["removed"]), focus, edits)
         self._emit(changes, persist=False)
 
     async def _persist_states(self) -> None:

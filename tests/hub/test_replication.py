@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from backend.activity import workcopies as wire
 from backend.activity.service import ActivityService
 from backend.activity.states import NoStates
 from backend.bus.memory import MemoryBus
 from backend.conflicts.model import Participant
+from backend.errors import Invalid
+from tandem.protocol import FileChange, Hunk
 from tests.hub.bare import bare_activity, one_line_change, report_through
 
 
@@ -84,4 +88,56 @@ async def test_a_finding_resolved_through_another_process_is_not_remembered_here
     await first.replay(data)
     assert first.engine.findings_for(Participant("alice", "wc")) == []
     assert first.recorder.tracked == 0
+    await subscription.close()
+
+
+async def test_an_update_is_replicated_before_this_process_applies_it() -> None:
+    # The other processes compare while this one does: at the moment the message leaves, nothing of the
+    # update has been applied here yet.
+    bus = MemoryBus()
+    origin = _service(bus, "origin")
+    alice = Participant("alice", "wc")
+    owner = object()
+    await origin.snapshot(
+        owner, alice, project_id="p", repository_id="r", branch="b", head="h", base="x", seq=1, files=(), focus=None
+    )
+    seen: list[int] = []
+    publish = origin.bus.publish
+
+    async def watching(channel: str, data: bytes) -> None:
+        seen.append(origin.workcopies[alice].seq)
+        await publish(channel, data)
+
+    origin.bus.publish = watching  # type: ignore[method-assign]
+    assert await origin.update(owner, alice, seq=2, changed=(one_line_change("a.py", 1),), removed=(), focus=None)
+    assert seen == [1]
+    assert origin.workcopies[alice].seq == 2
+
+
+async def test_an_update_with_overlapping_hunks_is_refused_and_leaves_nothing_behind() -> None:
+    bus = MemoryBus()
+    origin = _service(bus, "origin")
+    subscription = await bus.subscribe("tandem:activity")
+    alice = Participant("alice", "wc")
+    owner = object()
+    await origin.snapshot(
+        owner, alice, project_id="p", repository_id="r", branch="b", head="h", base="x", seq=1, files=(), focus=None
+    )
+    await asyncio.wait_for(anext(aiter(subscription)), 5)  # the snapshot's own message
+    overlapping = FileChange(
+        path="a.py",
+        status="modified",
+        hunks=(
+            Hunk(base_start=3, base_lines=2, new_start=3, new_lines=2),
+            Hunk(base_start=4, base_lines=1, new_start=4, new_lines=1),
+        ),
+    )
+    with pytest.raises(Invalid, match="overlap"):
+        await origin.update(owner, alice, seq=2, changed=(overlapping,), removed=(), focus=None)
+    workcopy = origin.workcopies[alice]
+    assert (workcopy.seq, workcopy.files) == (1, {})  # neither kept here
+    with pytest.raises(TimeoutError):  # nor replicated
+        await asyncio.wait_for(anext(aiter(subscription)), 0.2)
+    # The same sequence number is still free for a good update.
+    assert await origin.update(owner, alice, seq=2, changed=(one_line_change("a.py", 1),), removed=(), focus=None)
     await subscription.close()
