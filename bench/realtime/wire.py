@@ -50,12 +50,17 @@ class Conn:
                 future.set_exception(ConnectionError(f"connection closed ({self.ws.close_code})"))
         self._replies.clear()
 
-    async def send(self, type_: str, **fields: Any) -> asyncio.Future[dict[str, Any]]:
-        """Send a command; the returned future gets its reply frame."""
+    def prepare(self, type_: str, **fields: Any) -> tuple[bytes, asyncio.Future[dict[str, Any]]]:
+        """A command's frame, ready to send, and the future that gets its reply."""
         message_id = next(self._ids)
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._replies[message_id] = future
-        await self.ws.send_bytes(orjson.dumps({"id": message_id, "type": type_, **fields}))
+        return orjson.dumps({"id": message_id, "type": type_, **fields}), future
+
+    async def send(self, type_: str, **fields: Any) -> asyncio.Future[dict[str, Any]]:
+        """Send a command; the returned future gets its reply frame."""
+        frame, future = self.prepare(type_, **fields)
+        await self.ws.send_bytes(frame)
         return future
 
     async def call(self, type_: str, **fields: Any) -> dict[str, Any]:
