@@ -210,6 +210,9 @@ class Workcopy:
             if err.code == "resync_needed":  # the backend lost our state (restart, another connection took over)
                 self.needs_snapshot = True
                 self.resync()
+            elif err.code == "unavailable":  # not taken (the backend's bus is away): the next report is whole
+                self.needs_snapshot = True
+                log.info("the backend could not take a report of %s now: %s", self.root, err)
             else:
                 log.warning("the backend refused a report of %s: %s", self.root, err)
         except (GitError, OSError) as err:

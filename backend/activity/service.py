@@ -19,7 +19,7 @@ from backend.activity.workcopies import Workcopy
 from backend.conflicts.engine import ConflictEngine
 from backend.conflicts.findings import ChangeKind, Finding, FindingChange
 from backend.conflicts.model import FileEdit, Participant
-from backend.errors import Invalid
+from backend.errors import Invalid, Unavailable
 from backend.ports import EventBus, Subscription
 from tandem.protocol import FileChange, Focus
 
@@ -96,6 +96,7 @@ class ActivityService:
         """Remembered so a finding resolved after both sides left still names its project."""
         self._subscription: Subscription | None = None
         self._saving_fails = False
+        self._publishing_fails = False
         self._own_prefix = wire.origin_prefix(process_id)
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -130,8 +131,11 @@ class ActivityService:
         await self._save_dirty()
         await self.recorder.flush()
 
-    def _adopt(self, workcopy: Workcopy) -> list[FindingChange]:
-        """Take a full report as the working copy's state; one that moved to another repository leaves the old."""
+    def _adopt(self, workcopy: Workcopy, edits: list[FileEdit] | None = None) -> list[FindingChange]:
+        """Take a full report as the working copy's state; one that moved to another repository leaves the old.
+
+        ``edits`` are its files as the engine sees them, when the caller converted them already.
+        """
         previous = self.workcopies.get(workcopy.participant)
         changes: list[FindingChange] = []
         if previous is not None and previous.repository_id != workcopy.repository_id:
@@ -142,7 +146,7 @@ class ActivityService:
             workcopy.repository_id,
             base=workcopy.base,
             branch=workcopy.branch,
-            files=workcopy.edits(),
+            files=workcopy.edits() if edits is None else edits,
         )
 
     # -- reports from this process's clients ----------------------------------------------------
@@ -173,10 +177,11 @@ class ActivityService:
             files={f.path: f for f in files},
             focus=focus,
         )
-        self.owners[participant] = owner
-        changes = self._adopt(workcopy)
-        if self.replicate:  # encode only when another process will read it
+        edits = workcopy.edits()  # refuses bad hunks (Invalid) before anything is kept or replicated
+        if self.replicate:  # encoded only when another process will read it; replicated first, as updates are
             await self._publish(wire.encode_snapshot(workcopy))
+        self.owners[participant] = owner
+        changes = self._adopt(workcopy, edits)
         self._dirty.add(participant)
         self._record(workcopy, files)
         self._emit(changes, persist=True)
@@ -272,8 +277,21 @@ class ActivityService:
     # -- replication ----------------------------------------------------------------------------
 
     async def _publish(self, data: bytes) -> None:
-        """Tell the other processes; callers check ``replicate`` first, so nothing is encoded for no reader."""
-        await self.bus.publish(ACTIVITY_CHANNEL, data)
+        """Tell the other processes; callers check ``replicate`` first, so nothing is encoded for no reader.
+
+        Raises ``Unavailable`` when the bus cannot take it: the client's report is refused as a whole (nothing
+        of it is kept here either) and its agent sends a full snapshot later.
+        """
+        try:
+            await self.bus.publish(ACTIVITY_CHANNEL, data)
+        except (RedisError, OSError) as err:
+            if not self._publishing_fails:
+                _LOG.warning("could not replicate a working copy's report; refusing reports until it works: %s", err)
+            self._publishing_fails = True
+            raise Unavailable("the other backend processes cannot be told right now; send it again") from err
+        if self._publishing_fails:
+            _LOG.warning("working copies' reports are replicated again")
+            self._publishing_fails = False
 
     async def _follow(self, subscription: Subscription) -> None:
         async for _channel, data in subscription:

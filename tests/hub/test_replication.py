@@ -11,7 +11,7 @@ from backend.activity.service import ActivityService
 from backend.activity.states import NoStates
 from backend.bus.memory import MemoryBus
 from backend.conflicts.model import Participant
-from backend.errors import Invalid
+from backend.errors import Invalid, Unavailable
 from tandem.protocol import FileChange, Hunk
 from tests.hub.bare import bare_activity, one_line_change, report_through
 
@@ -141,3 +141,32 @@ async def test_an_update_with_overlapping_hunks_is_refused_and_leaves_nothing_be
     # The same sequence number is still free for a good update.
     assert await origin.update(owner, alice, seq=2, changed=(one_line_change("a.py", 1),), removed=(), focus=None)
     await subscription.close()
+
+
+async def test_a_report_the_bus_cannot_take_is_refused_as_unavailable_and_nothing_is_kept() -> None:
+    bus = MemoryBus()
+    origin = _service(bus, "origin")
+    alice = Participant("alice", "wc")
+    owner = object()
+
+    async def away(channel: str, data: bytes) -> None:
+        raise ConnectionError(f"Redis went away; {len(data)} bytes for {channel} not sent")
+
+    working = bus.publish
+    origin.bus.publish = away  # type: ignore[method-assign]
+    with pytest.raises(Unavailable):
+        await origin.snapshot(
+            owner, alice, project_id="p", repository_id="r", branch="b", head="h", base="x", seq=1, files=(), focus=None
+        )
+    assert alice not in origin.workcopies
+    assert alice not in origin.owners
+    origin.bus.publish = working  # type: ignore[method-assign]
+    await origin.snapshot(
+        owner, alice, project_id="p", repository_id="r", branch="b", head="h", base="x", seq=1, files=(), focus=None
+    )
+    origin.bus.publish = away  # type: ignore[method-assign]
+    with pytest.raises(Unavailable):
+        await origin.update(owner, alice, seq=2, changed=(one_line_change("a.py", 1),), removed=(), focus=None)
+    workcopy = origin.workcopies[alice]
+    assert (workcopy.seq, workcopy.files) == (1, {})
+    assert origin.engine.touching("r", "a.py") == []
