@@ -14,7 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 from backend.api.registry import nul_locations, validation_details
 from backend.domain.caller import Caller
 from backend.errors import TandemError
-from backend.hub.frames import text_header
+from backend.hub.frames import PING, text_header
 from backend.hub.ratelimit import TokenBucket
 from tandem.protocol import AnyCommand, CloseCode, Command, Hello
 
@@ -78,8 +78,10 @@ class Connection:
         "closer",
         "closing",
         "dispatching",
+        "heard",
         "hub",
         "outbox",
+        "pinged",
         "presence_sent",
         "projects",
         "remote",
@@ -102,6 +104,10 @@ class Connection:
         self.closer: asyncio.Task[None] | None = None
         self.dispatching = False
         """True while one of this connection's own commands runs: what it sends then (replies) is batched."""
+        self.heard = True
+        """Something (a message, a ping or pong) arrived since the hub's last keep-alive round."""
+        self.pinged = False
+        """The last keep-alive round found the peer silent and pinged it."""
         self.outbox: list[bytes] | None = None
         """Frames sent during this turn of the event loop, written together at its end (see :meth:`send`)."""
         self.projects: set[str] = set()
@@ -137,12 +143,17 @@ class Connection:
                 except TimeoutError:
                     await self.close(CloseCode.UNAUTHENTICATED, "send hello (with a ticket from a browser) first")
                     return
+                self.heard = True
                 if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
                     self.dispatching = True
                     try:
                         await self.dispatch(message.data)
                     finally:
                         self.dispatching = False
+                elif message.type == WSMsgType.PING:  # aiohttp's automatic answer is off (see views.websocket)
+                    await self.ws.pong(message.data)
+                elif message.type == WSMsgType.PONG:
+                    pass  # the answer to keep_alive's ping: heard
                 elif message.type == WSMsgType.ERROR:
                     _LOG.info("websocket error from %s: %s", self.remote, self.ws.exception())
                     return
@@ -195,6 +206,27 @@ class Connection:
             self.send(encode_error(command.id, "internal", "internal error; it has been logged"))
         else:
             self.send(encode_reply(command.id, result))
+
+    def keep_alive(self) -> None:
+        """One round of the hub's keep-alive (every ``heartbeat_interval``): a peer heard from since the last
+        round is fine; a silent one is pinged; one still silent a round after its ping is dropped.
+
+        The hub does this for every connection on one timer, instead of aiohttp's heartbeat, which
+        schedules a callback for every message received, ahead of the command it carries.
+        """
+        if self.heard:
+            self.heard = self.pinged = False
+            return
+        transport = self.transport
+        if self.closing or transport is None or transport.is_closing():
+            return
+        if not self.pinged:
+            self.pinged = True
+            transport.write(PING)
+            return
+        _LOG.info("dropping websocket client %s (user %s): no answer to a ping", self.remote, self.user_id)
+        self.closing = True
+        transport.abort()  # a peer that answers nothing would not answer a close frame either
 
     # -- sending --------------------------------------------------------------------------------
 

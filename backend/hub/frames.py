@@ -1,4 +1,4 @@
-"""Server-to-client WebSocket frame headers (RFC 6455 section 5.2): final, unmasked, uncompressed text frames."""
+"""Server-to-client WebSocket frames (RFC 6455 section 5.2): final, unmasked, uncompressed text frames and pings."""
 
 from __future__ import annotations
 
@@ -16,3 +16,7 @@ def text_header(length: int) -> bytes:
     if length < 1 << 16:
         return _LEN16(_FIN_TEXT, 126, length)
     return _LEN64(_FIN_TEXT, 127, length)
+
+
+PING = bytes((0x89, 0))
+"""A whole ping frame with no payload: the client's WebSocket answers it with a pong."""

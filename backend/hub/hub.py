@@ -65,6 +65,7 @@ class Hub:
         self._subscription = await self.bus.subscribe(BROADCAST_CHANNEL)
         self.spawn(self._pump(self._subscription))
         self.spawn(self._sweep())
+        self.spawn(self._keep_alive())
 
     async def stop(self) -> None:
         """Close every connection with GOING_AWAY, let their handlers detach, then stop the pump and the sweeper."""
@@ -237,6 +238,14 @@ class Hub:
             for workcopy in [w for w, p in conn.workcopies.items() if p == project_id]:
                 del conn.workcopies[workcopy]
                 await self.activity.close(Participant(conn.user_id, workcopy), owner=conn)
+
+    async def _keep_alive(self) -> None:
+        """Every ``heartbeat_interval``: ping the connections that went silent, drop those that stayed silent."""
+        while True:
+            await asyncio.sleep(self.settings.heartbeat_interval)
+            for conns in list(self.by_user.values()):
+                for conn in list(conns):
+                    conn.keep_alive()
 
     async def _sweep(self) -> None:
         while True:

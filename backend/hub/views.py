@@ -50,7 +50,9 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         raise Forbidden(f"origin {origin} is not allowed; add it to TANDEM_ALLOWED_ORIGINS")
     hub = request.app[keys.HUB]
     ws = web.WebSocketResponse(
-        heartbeat=settings.heartbeat_interval * 2,
+        # Liveness is the hub's (Connection.keep_alive, one timer for all), and so are pings and pongs.
+        heartbeat=None,
+        autoping=False,
         max_msg_size=settings.ws_max_message_bytes * 4,
         compress=False,
         # Flow control is ours: Connection.send checks the transport's buffer and closes laggards.

@@ -177,3 +177,47 @@ async def test_shutdown_closes_with_going_away(make_client: Any, connect: Connec
     proto = await connect(client, alice)
     await client.app[keys.HUB].stop()
     assert await proto.wait_closed() == CloseCode.GOING_AWAY
+
+
+async def _silent_peer(client: TestClient[Any, Any], *, answers_pings: bool) -> aiohttp.ClientWebSocketResponse:
+    """A raw WebSocket that says hello and then nothing; whether its pongs go out is up to ``answers_pings``."""
+    alice = await signup(client)
+    ws = await client.ws_connect("/api/ws", headers=alice.headers, autoping=answers_pings)
+    await ws.send_bytes(orjson.dumps({"id": 1, "type": "hello", "protocol": PROTOCOL_VERSION}))
+    reply = await ws.receive(timeout=5)
+    assert orjson.loads(reply.data)["ok"] is True
+    return ws
+
+
+async def test_a_silent_peer_that_answers_no_ping_is_dropped(make_client: Any) -> None:
+    client = await make_client(heartbeat_interval=0.2)
+    ws = await _silent_peer(client, answers_pings=False)
+    kinds = []
+    async with asyncio.timeout(5):
+        while True:
+            message = await ws.receive()
+            kinds.append(message.type)
+            if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+                break
+    assert kinds[0] == aiohttp.WSMsgType.PING  # pinged once it fell silent, then dropped
+    assert kinds.count(aiohttp.WSMsgType.PING) == 1
+
+
+async def test_a_silent_peer_that_answers_pings_stays(make_client: Any) -> None:
+    client = await make_client(heartbeat_interval=0.1)
+    ws = await _silent_peer(client, answers_pings=True)  # aiohttp's client answers each ping with a pong
+    with pytest.raises(TimeoutError):  # ten rounds of keep-alive: nothing but pings, answered under the hood
+        async with asyncio.timeout(1.0):
+            await ws.receive()
+    await ws.send_bytes(orjson.dumps({"id": 2, "type": "ping"}))
+    reply = await ws.receive(timeout=5)
+    assert orjson.loads(reply.data) == {"id": 2, "ok": True, "result": {}}
+    await ws.close()
+
+
+async def test_a_ping_from_the_client_gets_a_pong(client: TestClient[Any, Any]) -> None:
+    ws = await _silent_peer(client, answers_pings=False)
+    await ws.ping(b"are you there")
+    message = await ws.receive(timeout=5)
+    assert (message.type, message.data) == (aiohttp.WSMsgType.PONG, b"are you there")
+    await ws.close()
