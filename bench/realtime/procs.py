@@ -111,7 +111,7 @@ class Proc:
         Path(folder).mkdir(parents=True, exist_ok=True)
         out = Path(folder) / f"{label}-{self.name}.txt"
         argv = [spy, "record", "--pid", str(self.pid), "--duration", str(max(1, int(seconds))), "--rate", "250"]
-        argv += ["--format", "raw", "--nonblocking", "-o", str(out)]
+        argv += ["--format", "raw", "--nonblocking", "--gil", "-o", str(out)]
         return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def stop(self) -> None:
