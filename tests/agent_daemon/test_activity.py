@@ -14,6 +14,7 @@ from agent.workcopy import Workcopy
 from backend import keys
 from backend.activity.workcopies import Workcopy as HeldWorkcopy
 from backend.conflicts.model import Participant
+from backend.errors import Unavailable
 from tandem.protocol import FileChange
 from tests.agent.sandbox import Sandbox
 from tests.agent_daemon.conftest import MAIN_PY, Observer, Team, clone_of, team_with_repo
@@ -179,3 +180,32 @@ async def test_unsaved_buffers_override_the_disk_until_closed(
     assert view.files == {}
     assert view.focus is not None
     assert view.focus.path == "app/util.py"
+
+
+async def test_a_report_the_backend_could_not_take_is_made_good_by_the_next_one(
+    client: Any, start_agent: StartAgent, observe: Observe, tmp_path: Path, origin: Path
+) -> None:
+    # `unavailable` (scale-out: Redis away) means nothing of the report was kept: the agent's next report
+    # must be a full snapshot, or the refused report's files would be missing on the backend for good.
+    team, agent, workcopy, box, observer = await setup(client, start_agent, observe, tmp_path, origin)
+    await in_sync(team, agent, workcopy, observer)
+    activity = team.client.app[keys.HUB].activity
+    update = activity.update
+    refused: list[int] = []
+
+    async def away(*args: Any, **kwargs: Any) -> bool:
+        refused.append(kwargs["seq"])
+        raise Unavailable("the other backend processes cannot be told right now; send it again")
+
+    activity.update = away
+    box.write("app/main.py", MAIN_PY.replace("y = x * 3", "y = x * 33"))
+    async with asyncio.timeout(10):
+        while not refused:
+            await asyncio.sleep(0.02)
+    assert held(team, agent, workcopy) is not None
+    assert "app/main.py" not in held(team, agent, workcopy).files  # type: ignore[union-attr]
+
+    activity.update = update  # the bus is back; the next report covers both files
+    box.write("app/util.py", "def helper():\n    return 43\n")
+    view = await in_sync(team, agent, workcopy, observer)
+    assert set(view.files) == {"app/main.py", "app/util.py"}
