@@ -191,17 +191,15 @@ async def test_a_report_the_backend_could_not_take_is_made_good_by_the_next_one(
     await in_sync(team, agent, workcopy, observer)
     activity = team.client.app[keys.HUB].activity
     update = activity.update
-    refused: list[int] = []
+    refused = asyncio.Event()
 
     async def away(*args: Any, **kwargs: Any) -> bool:
-        refused.append(kwargs["seq"])
+        refused.set()
         raise Unavailable("the other backend processes cannot be told right now; send it again")
 
     activity.update = away
     box.write("app/main.py", MAIN_PY.replace("y = x * 3", "y = x * 33"))
-    async with asyncio.timeout(10):
-        while not refused:
-            await asyncio.sleep(0.02)
+    await asyncio.wait_for(refused.wait(), 10)
     assert held(team, agent, workcopy) is not None
     assert "app/main.py" not in held(team, agent, workcopy).files  # type: ignore[union-attr]
 
