@@ -38,10 +38,11 @@ def bare_activity(
     )
 
 
-async def report_through(service: ActivityService, user: str, *files: FileChange) -> None:
-    """``user``'s working copy ``wc`` of repository ``r`` in project ``p``, reported through ``service``."""
+async def report_through(service: ActivityService, user: str, *files: FileChange, owner: object = None) -> None:
+    """``user``'s working copy ``wc`` of repository ``r`` in project ``p``, reported through ``service``
+    (by ``owner``, the connection that updates it later, or by a connection of its own)."""
     await service.snapshot(
-        object(),
+        object() if owner is None else owner,
         Participant(user, "wc"),
         project_id="p",
         repository_id="r",

@@ -98,9 +98,7 @@ async def test_an_update_is_replicated_before_this_process_applies_it() -> None:
     origin = _service(bus, "origin")
     alice = Participant("alice", "wc")
     owner = object()
-    await origin.snapshot(
-        owner, alice, project_id="p", repository_id="r", branch="b", head="h", base="x", seq=1, files=(), focus=None
-    )
+    await report_through(origin, "alice", owner=owner)
     seen: list[int] = []
     publish = origin.bus.publish
 
@@ -120,9 +118,7 @@ async def test_an_update_with_overlapping_hunks_is_refused_and_leaves_nothing_be
     subscription = await bus.subscribe("tandem:activity")
     alice = Participant("alice", "wc")
     owner = object()
-    await origin.snapshot(
-        owner, alice, project_id="p", repository_id="r", branch="b", head="h", base="x", seq=1, files=(), focus=None
-    )
+    await report_through(origin, "alice", owner=owner)
     await asyncio.wait_for(anext(aiter(subscription)), 5)  # the snapshot's own message
     overlapping = FileChange(
         path="a.py",
@@ -155,15 +151,11 @@ async def test_a_report_the_bus_cannot_take_is_refused_as_unavailable_and_nothin
     working = bus.publish
     origin.bus.publish = away  # type: ignore[method-assign]
     with pytest.raises(Unavailable):
-        await origin.snapshot(
-            owner, alice, project_id="p", repository_id="r", branch="b", head="h", base="x", seq=1, files=(), focus=None
-        )
+        await report_through(origin, "alice", owner=owner)
     assert alice not in origin.workcopies
     assert alice not in origin.owners
     origin.bus.publish = working  # type: ignore[method-assign]
-    await origin.snapshot(
-        owner, alice, project_id="p", repository_id="r", branch="b", head="h", base="x", seq=1, files=(), focus=None
-    )
+    await report_through(origin, "alice", owner=owner)
     origin.bus.publish = away  # type: ignore[method-assign]
     with pytest.raises(Unavailable):
         await origin.update(owner, alice, seq=2, changed=(one_line_change("a.py", 1),), removed=(), focus=None)
