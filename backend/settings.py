@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     ws_flood_limit: int = Field(default=1000, ge=1)
     """Rejected (rate-limited) messages after which a flooding connection is closed with 4008."""
     heartbeat_interval: float = Field(default=20.0, gt=0)
-    """Seconds between client heartbeats, told to clients in the ``hello`` reply."""
+    """Seconds between client heartbeats, told to clients in the ``hello`` reply; also the hub's keep-alive round."""
     presence_idle_after: float = Field(default=300.0, gt=0)
     presence_offline_after: float = Field(default=60.0, gt=0)
     presence_sweep_interval: float = Field(default=5.0, gt=0)
