@@ -79,8 +79,7 @@ def _one_each(x: Hunk, y: Hunk) -> Verdict | None:
     """
     if x.end < y.start or y.end < x.start:  # apart: an overlap (a shared innermost symbol) or nearby
         shared = _shared(x.symbols, y.symbols)
-        side_x = Side(Span(x.start, x.end), Span(x.new_start, x.new_end))
-        side_y = Side(Span(y.start, y.end), Span(y.new_start, y.new_end))
+        side_x, side_y = _cover((x,), None, (0,)), _cover((y,), None, (0,))
         if shared:
             symbol = _innermost(x.symbols, set(y.symbols))
             if symbol is not None and symbol == _innermost(y.symbols, set(x.symbols)):
@@ -90,9 +89,8 @@ def _one_each(x: Hunk, y: Hunk) -> Verdict | None:
         return None  # git takes the same change from both sides silently
     start, end = min(x.start, y.start), max(x.end, y.end)
     base = Span(start, end)
-    # The region's edges outside a side's hunk are lines it left unchanged (see gitrule.new_span_of).
-    new_x = Span(x.new_start - (x.start - start), x.new_end + (end - x.end))
-    new_y = Span(y.new_start - (y.start - start), y.new_end + (end - y.end))
+    new_x = Span(*new_span_of((x,), 0, 0, start, end))
+    new_y = Span(*new_span_of((y,), 0, 0, start, end))
     shared = _shared(x.symbols, y.symbols)
     region = Region(Severity.CONFLICT, Side(base, new_x), Side(base, new_y), shared)
     return Verdict(Severity.CONFLICT, (region,), shared)
