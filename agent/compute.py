@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import orjson
+import msgspec
 
 from agent.changes import file_change, working_copy_changes
 from agent.config import LINK_FILE
@@ -107,7 +107,7 @@ def delta(view: Mapping[str, FileChange], computed: Computed) -> tuple[list[File
 
 def encode(change: FileChange) -> bytes:
     """One file change as it goes on the wire (defaults left out)."""
-    return orjson.dumps(change.model_dump(exclude_defaults=True))
+    return msgspec.json.encode(change)
 
 
 def chunks(parts: list[bytes], max_bytes: int, max_items: int = 20_000) -> list[list[bytes]]:

@@ -15,7 +15,7 @@ from tandem.protocol import (
     BufferChange,
     BufferClose,
     BufferOpen,
-    Command,
+    LocalCommand,
     LocalDismiss,
     LocalFindings,
     LocalFocus,
@@ -44,7 +44,7 @@ def _absolute(path: str) -> Path:
     return candidate.resolve()
 
 
-def handlers(agent: Agent) -> dict[type[Command], Handler]:
+def handlers(agent: Agent) -> dict[type[LocalCommand], Handler]:
     """The command table, bound to one agent."""
 
     async def hello(conn: LocalConnection, msg: LocalHello) -> Result:
@@ -151,7 +151,7 @@ def handlers(agent: Agent) -> dict[type[Command], Handler]:
         except AccountError as err:
             raise LocalError("unavailable", str(err)) from err
 
-    table: dict[type[Command], Handler] = {
+    table: dict[type[LocalCommand], Handler] = {
         LocalHello: hello,
         WorkcopyAdd: workcopy_add,
         WorkcopyRemove: workcopy_remove,

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from tandem.protocol import AnyLocalCommand, Command
+from tandem.protocol import AnyLocalCommand, LocalCommand
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ MAX_LINE = 32 << 20
 """A buffer's whole text travels in one line."""
 SEND_BUFFER = 8 << 20
 """A subscriber this far behind on notifications is dropped (it reconnects and asks for status)."""
-COMMANDS: TypeAdapter[Command] = TypeAdapter(AnyLocalCommand)
+COMMANDS: TypeAdapter[LocalCommand] = TypeAdapter(AnyLocalCommand)
 
 Result = BaseModel | dict[str, Any] | None
 
@@ -77,7 +77,7 @@ def error(message_id: object, code: str, message: str, details: Any = None) -> b
 
 
 class LocalServer:
-    def __init__(self, path: Path, handlers: dict[type[Command], Handler]) -> None:
+    def __init__(self, path: Path, handlers: dict[type[LocalCommand], Handler]) -> None:
         self.path = path
         self.handlers = handlers
         self.connections: set[LocalConnection] = set()

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
+import msgspec
 import orjson
 
 from agent import compute, memory
@@ -332,7 +333,7 @@ class Workcopy:
                 "base": state.base or "",
             },
             files=[orjson.Fragment(p) for p in first],
-            focus=None if self.focus is None else self.focus.model_dump(),
+            focus=msgspec.to_builtins(self.focus),
         )
         self._focus_sent = self.focus
         self.messages += 1
@@ -360,7 +361,7 @@ class Workcopy:
                 seq=self.seq,
                 changed=[orjson.Fragment(p) for p in chunk],
                 removed=removed if last else [],
-                focus=None if self.focus is None or not last else self.focus.model_dump(),
+                focus=msgspec.to_builtins(self.focus) if last else None,
             )
             if last:
                 self._focus_sent = self.focus

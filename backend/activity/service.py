@@ -9,6 +9,7 @@ from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import orjson
 from redis.exceptions import RedisError
 
@@ -322,8 +323,8 @@ class ActivityService:
         existing = self.workcopies.get(participant)
         if existing is None or message["seq"] <= existing.seq:
             return
-        changed = tuple(FileChange.model_validate(c) for c in message["changed"])
-        focus = None if message["focus"] is None else Focus.model_validate(message["focus"])
+        changed = msgspec.convert(message["changed"], tuple[FileChange, ...])
+        focus = msgspec.convert(message["focus"], Focus | None)
         edits = existing.edits(changed)
         changes = self._apply_update(existing, message["seq"], changed, tuple(message["removed"]), focus, edits)
         self._emit(changes, persist=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import orjson
 
 from backend.conflicts.convert import edit_from_wire
@@ -33,7 +34,7 @@ class Workcopy:
         return [edit_from_wire(c, content_hash=c.content_hash or None) for c in source]
 
     def to_json(self) -> bytes:
-        return orjson.dumps(
+        return _ENCODER.encode(
             {
                 "user_id": self.participant.user_id,
                 "workcopy": self.participant.copy_id,
@@ -44,8 +45,8 @@ class Workcopy:
                 "base": self.base,
                 "seq": self.seq,
                 "origin": self.origin,
-                "files": [f.model_dump() for f in self.files.values()],
-                "focus": None if self.focus is None else self.focus.model_dump(),
+                "files": list(self.files.values()),
+                "focus": self.focus,
             }
         )
 
@@ -55,7 +56,7 @@ class Workcopy:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Workcopy:
-        files = [FileChange.model_validate(f) for f in raw["files"]]
+        files = msgspec.convert(raw["files"], tuple[FileChange, ...])
         return cls(
             participant=Participant(raw["user_id"], raw["workcopy"]),
             project_id=raw["project_id"],
@@ -66,9 +67,11 @@ class Workcopy:
             seq=raw["seq"],
             origin=raw["origin"],
             files={f.path: f for f in files},
-            focus=None if raw["focus"] is None else Focus.model_validate(raw["focus"]),
+            focus=msgspec.convert(raw["focus"], Focus | None),
         )
 
+
+_ENCODER = msgspec.json.Encoder()
 
 # -- replication between processes --------------------------------------------------------------------
 # One message per change, encoded once and published on the project's activity channel. ``kind`` is
@@ -92,16 +95,16 @@ def encode_update(
     removed: tuple[str, ...],
     focus: Focus | None,
 ) -> bytes:
-    return orjson.dumps(
+    return _ENCODER.encode(
         {
             "origin": origin,
             "kind": "update",
             "user_id": participant.user_id,
             "workcopy": participant.copy_id,
             "seq": seq,
-            "changed": [c.model_dump() for c in changed],
-            "removed": list(removed),
-            "focus": None if focus is None else focus.model_dump(),
+            "changed": changed,
+            "removed": removed,
+            "focus": focus,
         }
     )
 

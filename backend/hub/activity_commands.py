@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+import msgspec
+
 from backend.activity.recorder import finding_detail
 from backend.activity.service import finding_payload
 from backend.conflicts.findings import Finding
@@ -74,7 +76,7 @@ def _private(files: tuple[FileChange, ...]) -> tuple[FileChange, ...]:
     out = []
     for f in files:
         if f.hunks and any(h.text is not None for h in f.hunks):
-            f = f.model_copy(update={"hunks": tuple(h.model_copy(update={"text": None}) for h in f.hunks)})
+            f = msgspec.structs.replace(f, hunks=tuple(msgspec.structs.replace(h, text=None) for h in f.hunks))
         out.append(f)
     return tuple(out)
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 import orjson
 from aiohttp import WSMsgType, web
-from pydantic import TypeAdapter, ValidationError
 
-from backend.api.registry import nul_locations, validation_details
+from backend.api.registry import nul_locations
 from backend.domain.caller import Caller
 from backend.errors import TandemError
 from backend.hub.frames import PING, text_header
@@ -22,7 +23,9 @@ if TYPE_CHECKING:
     from backend.hub.hub import Hub
 
 _LOG = logging.getLogger(__name__)
-COMMANDS: TypeAdapter[Command] = TypeAdapter(AnyCommand)
+COMMANDS: msgspec.json.Decoder[Command] = msgspec.json.Decoder(AnyCommand)
+_AT = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 
 
 def encode_reply(message_id: object, result: dict[str, Any] | None) -> bytes:
@@ -48,13 +51,33 @@ def _message_id(data: str | bytes) -> object:
     return None
 
 
-def _describe(err: ValidationError) -> tuple[str, str]:
-    kinds = {e["type"] for e in err.errors()}
-    if "json_invalid" in kinds:
-        return "bad_request", "malformed JSON"
-    if kinds & {"union_tag_invalid", "union_tag_not_found"}:
-        return "unknown_type", "unknown or missing message type"
-    return "invalid", "invalid message"
+def command_schema() -> dict[str, Any]:
+    """The JSON Schema of every command (``anyOf`` one ``$ref`` per command into ``$defs``)."""
+    schema: dict[str, Any] = msgspec.json.schema(AnyCommand)
+    return schema
+
+
+def decode(data: str | bytes) -> Command:
+    """The command a frame carries; raises :class:`~backend.errors.TandemError` with the hub's error code."""
+    try:
+        return COMMANDS.decode(data)
+    except msgspec.ValidationError as err:
+        text, loc = _located(str(err))
+        if loc == ["type"] or text == "Object missing required field `type`":
+            raise TandemError("unknown or missing message type", code="unknown_type") from None
+        details = [{"loc": loc, "msg": text, "type": "invalid"}]
+        raise TandemError("invalid message", code="invalid", details=details) from None
+    except msgspec.DecodeError:
+        raise TandemError("malformed JSON", code="bad_request") from None
+
+
+def _located(message: str) -> tuple[str, list[str | int]]:
+    """msgspec's "what - at `$.a[0].b`" as the message and its location (``["a", 0, "b"]``)."""
+    match = _AT.match(message)
+    if match is None or match["path"] is None:
+        return message, []
+    loc: list[str | int] = [name if name else int(index) for name, index in _STEP.findall(match["path"])]
+    return match["msg"], loc
 
 
 def _nul_locations(data: str | bytes, command: Command) -> list[list[str | int]] | None:
@@ -64,7 +87,7 @@ def _nul_locations(data: str | bytes, command: Command) -> list[list[str | int]]
     """
     if not (b"\\u0000" in data if isinstance(data, bytes) else "\\u0000" in data):
         return None
-    return nul_locations(command.model_dump(mode="json")) or None
+    return nul_locations(msgspec.to_builtins(command)) or None
 
 
 class Connection:
@@ -180,11 +203,9 @@ class Connection:
             self.send(encode_error(None, "payload_too_large", f"messages are limited to {limit} bytes"))
             return
         try:
-            command = COMMANDS.validate_json(data)
-        except ValidationError as err:
-            code, text = _describe(err)
-            details = None if code == "bad_request" else validation_details(err)
-            self.send(encode_error(_message_id(data), code, text, details))
+            command = decode(data)
+        except TandemError as err:
+            self.send(encode_error(_message_id(data), err.code, err.message, err.details))
             return
         if (nul := _nul_locations(data, command)) is not None:
             details = [{"loc": loc, "msg": "contains a NUL character", "type": "nul_character"} for loc in nul[:20]]

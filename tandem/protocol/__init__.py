@@ -9,6 +9,7 @@ from tandem.protocol.activity import (
     Int64,
     LineNumber,
     WireModel,
+    WireStruct,
 )
 from tandem.protocol.editor import (
     FocusParams,
@@ -24,6 +25,7 @@ from tandem.protocol.editor import (
     StatusResponse,
 )
 from tandem.protocol.hub import (
+    COMMAND_TYPES,
     ActivitySnapshot,
     ActivityUpdate,
     AnyCommand,
@@ -44,6 +46,7 @@ from tandem.protocol.hub import (
     WorkcopyClose,
     WorkcopyId,
     WorkcopyState,
+    command_type,
 )
 from tandem.protocol.local import (
     LOCAL_PROTOCOL_VERSION,
@@ -57,6 +60,7 @@ from tandem.protocol.local import (
     ConnectionState,
     FindingsNotification,
     LineSpan,
+    LocalCommand,
     LocalDismiss,
     LocalFinding,
     LocalFindings,
@@ -90,6 +94,7 @@ from tandem.protocol.local import (
 )
 
 __all__ = [
+    "COMMAND_TYPES",
     "LOCAL_PROTOCOL_VERSION",
     "PROTOCOL_VERSION",
     "ActivitySnapshot",
@@ -117,6 +122,7 @@ __all__ = [
     "Int64",
     "LineNumber",
     "LineSpan",
+    "LocalCommand",
     "LocalDismiss",
     "LocalFinding",
     "LocalFindings",
@@ -162,6 +168,7 @@ __all__ = [
     "Teammate",
     "Unsubscribe",
     "WireModel",
+    "WireStruct",
     "WorkcopyAdd",
     "WorkcopyClose",
     "WorkcopyId",
@@ -170,4 +177,5 @@ __all__ = [
     "WorkcopyRemove",
     "WorkcopyState",
     "WorkcopyStatus",
+    "command_type",
 ]

@@ -5,124 +5,118 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+import msgspec
 
-from tandem.protocol.activity import FileChange, Focus, Int64, WireModel
+from tandem.protocol.activity import FileChange, Focus, Int64, WireStruct
 
 # -- WebSocket hub (``GET /api/ws``) ----------------------------------------------------------------------
 # Every client frame is one JSON object ``{"id", "type", ...}``; the server answers each with
 # ``{"id", "ok": true, "result": {...}}`` or ``{"id", "ok": false, "error": {"code", "message", "details"}}``
 # and pushes events ``{"type", ...}`` without an id. docs/protocol.md specifies every message.
+# Commands are msgspec structs tagged by ``type``: the hub decodes one for every report an agent sends.
 
 MessageId = Int64 | str
-WorkcopyId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
-ProjectId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+WorkcopyId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+ProjectId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 PresenceActivity = Literal["active", "idle", "away"]
+Seq = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+Id64 = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+MANY = 20_000
+"""Most files (or paths) one report may carry."""
 
 
-class Command(WireModel):
+class Command(WireStruct, frozen=True, tag_field="type"):
     id: MessageId
 
 
-class Hello(Command):
+class Hello(Command, frozen=True, tag="hello"):
     """First message on every connection: the protocol version, and a ticket for browsers."""
 
-    type: Literal["hello"]
     protocol: int
-    client: str = Field(default="", max_length=100)
-    ticket: str | None = Field(default=None, max_length=2048)
+    client: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    ticket: Annotated[str, msgspec.Meta(max_length=2048)] | None = None
 
 
-class Ping(Command):
-    type: Literal["ping"]
+class Ping(Command, frozen=True, tag="ping"):
+    pass
 
 
-class Subscribe(Command):
+class Subscribe(Command, frozen=True, tag="subscribe"):
     """Receive a project's presence, findings and events (membership is checked)."""
 
-    type: Literal["subscribe"]
     project_id: ProjectId
 
 
-class Unsubscribe(Command):
-    type: Literal["unsubscribe"]
+class Unsubscribe(Command, frozen=True, tag="unsubscribe"):
     project_id: ProjectId
 
 
-class ResolveRepository(Command):
+class ResolveRepository(Command, frozen=True, tag="repo.resolve"):
     """Which of my projects does this remote URL belong to? Gives the key for hunk hashes."""
 
-    type: Literal["repo.resolve"]
-    remote_url: str = Field(min_length=1, max_length=2048)
+    remote_url: Annotated[str, msgspec.Meta(min_length=1, max_length=2048)]
     project_id: ProjectId | None = None
     """Pick one when the URL is registered in several of the caller's projects (``.tandem.toml``)."""
 
 
-class WorkcopyState(WireModel):
-    repository_id: str = Field(min_length=1, max_length=64)
-    branch: str = Field(default="", max_length=255)
-    head: str = Field(default="", max_length=64)
-    base: str = Field(default="", max_length=64)
+class WorkcopyState(WireStruct, frozen=True):
+    repository_id: Id64
+    branch: Annotated[str, msgspec.Meta(max_length=255)] = ""
+    head: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    base: Annotated[str, msgspec.Meta(max_length=64)] = ""
     """Merge-base of HEAD and the default branch; empty when unknown (no common history)."""
 
 
-class ActivitySnapshot(Command):
+class ActivitySnapshot(Command, frozen=True, tag="activity.snapshot"):
     """Everything a working copy has changed against its base; replaces what the backend held for it."""
 
-    type: Literal["activity.snapshot"]
     workcopy: WorkcopyId
-    seq: int = Field(ge=0, le=2**63 - 1)
+    seq: Seq
     state: WorkcopyState
-    files: tuple[FileChange, ...] = Field(default=(), max_length=20_000)
+    files: Annotated[tuple[FileChange, ...], msgspec.Meta(max_length=MANY)] = ()
     focus: Focus | None = None
 
 
-class ActivityUpdate(Command):
+class ActivityUpdate(Command, frozen=True, tag="activity.update"):
     """Files that changed since the last message; idempotent per file. Stale ``seq`` values are ignored."""
 
-    type: Literal["activity.update"]
     workcopy: WorkcopyId
-    seq: int = Field(ge=0, le=2**63 - 1)
-    changed: tuple[FileChange, ...] = Field(default=(), max_length=20_000)
-    removed: tuple[str, ...] = Field(default=(), max_length=20_000)
+    seq: Seq
+    changed: Annotated[tuple[FileChange, ...], msgspec.Meta(max_length=MANY)] = ()
+    removed: Annotated[tuple[str, ...], msgspec.Meta(max_length=MANY)] = ()
     """Paths that no longer differ from the base."""
     focus: Focus | None = None
 
 
-class WorkcopyClose(Command):
+class WorkcopyClose(Command, frozen=True, tag="workcopy.close"):
     """The working copy is no longer watched: its activity is withdrawn."""
 
-    type: Literal["workcopy.close"]
     workcopy: WorkcopyId
 
 
-class PresenceSet(Command):
-    type: Literal["presence.set"]
+class PresenceSet(Command, frozen=True, tag="presence.set"):
     activity: PresenceActivity
 
 
-class FindingDismiss(Command):
-    type: Literal["finding.dismiss"]
-    finding_id: str = Field(min_length=1, max_length=64)
+class FindingDismiss(Command, frozen=True, tag="finding.dismiss"):
+    finding_id: Id64
 
 
-class FindingSnooze(Command):
-    type: Literal["finding.snooze"]
-    finding_id: str = Field(min_length=1, max_length=64)
-    minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+class FindingSnooze(Command, frozen=True, tag="finding.snooze"):
+    finding_id: Id64
+    minutes: Annotated[int, msgspec.Meta(ge=1, le=7 * 24 * 60)] = 60
 
 
-class MentionSend(Command):
+class MentionSend(Command, frozen=True, tag="mention.send"):
     """Send a teammate a short message, e.g. about a finding you share ("message the teammate")."""
 
-    type: Literal["mention.send"]
-    user_id: str = Field(min_length=1, max_length=64)
-    text: str = Field(min_length=1, max_length=2000)
+    user_id: Id64
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
     project_id: ProjectId
-    finding_id: str | None = Field(default=None, max_length=64)
+    finding_id: Annotated[str, msgspec.Meta(max_length=64)] | None = None
 
 
-AnyCommand = Annotated[
+AnyCommand = (
     Hello
     | Ping
     | Subscribe
@@ -134,9 +128,14 @@ AnyCommand = Annotated[
     | PresenceSet
     | FindingDismiss
     | FindingSnooze
-    | MentionSend,
-    Field(discriminator="type"),
-]
+    | MentionSend
+)
+COMMAND_TYPES: tuple[type[Command], ...] = AnyCommand.__args__
+
+
+def command_type(command: type[Command]) -> str:
+    """The ``type`` a command's frames carry."""
+    return str(command.__struct_config__.tag)
 
 
 class CloseCode(IntEnum):

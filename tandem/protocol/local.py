@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from tandem.protocol.activity import WireModel
-from tandem.protocol.hub import Command, ProjectId
 
 # == Local socket (agent <-> language server / CLI) ========================================================
 # Newline-delimited JSON over the agent's Unix socket, in the hub's envelope: a command
@@ -21,9 +20,14 @@ WorkcopyStatus = Literal[
     "starting", "ready", "offline", "paused", "no_remote", "unknown_repository", "ambiguous_repository", "error"
 ]
 LocalPath = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+ProjectId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
-class LocalHello(Command):
+class LocalCommand(WireModel):
+    id: Annotated[int, Field(ge=-(2**63), le=2**63 - 1)] | str
+
+
+class LocalHello(LocalCommand):
     """First command of a local client: the local protocol version."""
 
     type: Literal["hello"]
@@ -31,19 +35,19 @@ class LocalHello(Command):
     client: str = Field(default="", max_length=100)
 
 
-class WorkcopyAdd(Command):
+class WorkcopyAdd(LocalCommand):
     """Watch the working copy that contains ``path`` (any file or folder inside it)."""
 
     type: Literal["workcopy.add"]
     path: LocalPath
 
 
-class WorkcopyRemove(Command):
+class WorkcopyRemove(LocalCommand):
     type: Literal["workcopy.remove"]
     path: LocalPath
 
 
-class BufferOpen(Command):
+class BufferOpen(LocalCommand):
     """An editor buffer whose unsaved text replaces the file on disk until ``buffer.close``."""
 
     type: Literal["buffer.open"]
@@ -52,19 +56,19 @@ class BufferOpen(Command):
     version: int = 0
 
 
-class BufferChange(Command):
+class BufferChange(LocalCommand):
     type: Literal["buffer.change"]
     path: LocalPath
     text: str
     version: int = 0
 
 
-class BufferClose(Command):
+class BufferClose(LocalCommand):
     type: Literal["buffer.close"]
     path: LocalPath
 
 
-class LocalFocus(Command):
+class LocalFocus(LocalCommand):
     """Where the user is typing (1-based line); forwarded to the backend, debounced."""
 
     type: Literal["focus"]
@@ -72,47 +76,47 @@ class LocalFocus(Command):
     line: int = Field(ge=0)
 
 
-class LocalStatus(Command):
+class LocalStatus(LocalCommand):
     """The connection, the working copies (or the one containing ``path``), teammates and findings."""
 
     type: Literal["status"]
     path: LocalPath | None = None
 
 
-class LocalFindings(Command):
+class LocalFindings(LocalCommand):
     """The open findings for one file."""
 
     type: Literal["findings"]
     path: LocalPath
 
 
-class LocalSubscribe(Command):
+class LocalSubscribe(LocalCommand):
     """Receive ``findings``, ``presence`` and ``connection`` notifications on this connection."""
 
     type: Literal["subscribe"]
 
 
-class LocalPause(Command):
+class LocalPause(LocalCommand):
     """Offline mode: withdraw every working copy, show the user away, send nothing until ``resume``."""
 
     type: Literal["pause"]
 
 
-class LocalResume(Command):
+class LocalResume(LocalCommand):
     type: Literal["resume"]
 
 
-class LocalReconnect(Command):
+class LocalReconnect(LocalCommand):
     """Re-read the saved credentials and reconnect (``tandem login`` sends it)."""
 
     type: Literal["reconnect"]
 
 
-class LocalStop(Command):
+class LocalStop(LocalCommand):
     type: Literal["stop"]
 
 
-class LocalMention(Command):
+class LocalMention(LocalCommand):
     """Send a teammate a short message through the hub's ``mention.send`` (the editor's "message the teammate")."""
 
     type: Literal["mention"]
@@ -122,14 +126,14 @@ class LocalMention(Command):
     finding_id: str | None = Field(default=None, max_length=64)
 
 
-class LocalDismiss(Command):
+class LocalDismiss(LocalCommand):
     """Hide a finding from this user until it becomes more severe (the hub's ``finding.dismiss``)."""
 
     type: Literal["finding.dismiss"]
     finding_id: str = Field(min_length=1, max_length=64)
 
 
-class LocalSnooze(Command):
+class LocalSnooze(LocalCommand):
     """Hide a finding from this user for ``minutes`` (the hub's ``finding.snooze``)."""
 
     type: Literal["finding.snooze"]
@@ -137,7 +141,7 @@ class LocalSnooze(Command):
     minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
 
 
-class LocalMembers(Command):
+class LocalMembers(LocalCommand):
     """A project's members with their display names (``GET /api/projects/ID/members``): ``MembersResult``."""
 
     type: Literal["members"]

@@ -13,12 +13,12 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from backend.app import build_api
-from backend.hub.connection import COMMANDS
+from backend.hub.connection import command_schema
 from tests.fuzz import budget
 from tests.fuzz.schemas import SchemaStrategies
 
 OPENAPI = build_api().openapi()
-HUB = COMMANDS.json_schema()
+HUB = command_schema()
 
 
 def _cases() -> list[tuple[str, Mapping[str, Any], Mapping[str, Any], str]]:
@@ -33,7 +33,7 @@ def _cases() -> list[tuple[str, Mapping[str, Any], Mapping[str, Any], str]]:
         (ref.rsplit("/", 1)[1], {"$ref": ref}, OPENAPI["components"]["schemas"], "#/components/schemas/")
         for ref in bodies
     ]
-    hub = [(ref["$ref"].rsplit("/", 1)[1], ref, HUB["$defs"], "#/$defs/") for ref in HUB["oneOf"]]
+    hub = [(ref["$ref"].rsplit("/", 1)[1], ref, HUB["$defs"], "#/$defs/") for ref in HUB["anyOf"]]
     return sorted(http + hub, key=lambda case: case[0])
 
 

@@ -117,6 +117,36 @@ async def test_bad_frames_get_error_replies_and_keep_the_connection(
     assert await proto.call("ping") == {}
 
 
+@pytest.mark.parametrize(
+    ("fields", "loc", "says"),
+    [
+        ({"seq": "12"}, ["seq"], "Expected `int`, got `str`"),
+        ({"seq": 1.5}, ["seq"], "Expected `int`, got `float`"),
+        (
+            {"changed": [{"path": "a.py", "status": "modified", "hunks": [{"base_start": -1}]}]},
+            ["changed", 0, "hunks", 0, "base_start"],
+            "Expected `int` >= 0",
+        ),
+        ({"changed": [{"path": "a.py", "status": "copied"}]}, ["changed", 0, "status"], "Invalid enum value"),
+        ({"focus": {"path": "a.py", "line": 1, "column": 2}}, ["focus"], "unknown field `column`"),
+    ],
+)
+async def test_an_invalid_update_says_which_field_and_why(
+    client: TestClient[Any, Any], connect: Connect, fields: dict[str, Any], loc: list[Any], says: str
+) -> None:
+    alice = await signup(client)
+    proto = await connect(client, alice)
+    frame = {"id": 5, "type": "activity.update", "workcopy": "wc", "seq": 1, **fields}
+    await proto.send_raw(orjson.dumps(frame).decode())
+    reply = await asyncio.wait_for(proto.orphans.get(), 5)
+    assert reply["id"] == 5
+    assert reply["error"]["code"] == "invalid"
+    (detail,) = reply["error"]["details"]
+    assert detail["loc"] == loc
+    assert detail["type"] == "invalid"
+    assert says in detail["msg"], detail
+
+
 async def test_oversized_frame_gets_an_error_reply(make_client: Any, connect: Connect) -> None:
     client = await make_client(ws_max_message_bytes=2048)
     alice = await signup(client)
