@@ -249,23 +249,31 @@ class RedisBus:
         :data:`PUBLISH_TIMEOUT`).
 
         When nothing else is on its way, the message leaves from the caller's task at once. Publishes made
-        meanwhile go out together in the next batch, in order, over one connection: a burst of concurrent
-        publishes costs one round trip, not one pooled connection each (the pool's limit made bursts of a
-        hundred fail with "Too many connections").
+        meanwhile go out together in the next batch, in order, over one connection, once the one before
+        them has been taken: a burst of concurrent publishes costs one round trip, not one pooled connection
+        each (the pool's limit made bursts of a hundred fail with "Too many connections"), and never
+        overtakes an earlier publish on another connection.
         """
-        if not self._publishing:
+        if not self._publishing and self._sender is None:
             self._publishing = True
             try:
                 async with asyncio.timeout(PUBLISH_TIMEOUT):
                     await self._publisher.publish(channel, data)
             finally:
                 self._publishing = False
+                # What was published meanwhile waited for this one: Redis keeps order per connection only,
+                # and the next batch may take another of the pool's connections.
+                self._start_sender()
             return
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._outbox.append((channel, data, done))
-        if self._sender is None:
-            self._sender = asyncio.create_task(self._send(), name="redis-publish")
+        if not self._publishing:
+            self._start_sender()
         await done
+
+    def _start_sender(self) -> None:
+        if self._outbox and self._sender is None:
+            self._sender = asyncio.create_task(self._send(), name="redis-publish")
 
     async def _send(self) -> None:
         batch: list[tuple[str, bytes, asyncio.Future[None]]] = []

@@ -239,3 +239,36 @@ async def test_a_publish_to_a_redis_that_never_answers_fails_in_bounded_time(
             writer.close()
         server.close()
         await server.wait_closed()
+
+
+async def test_publishes_made_while_one_is_slow_wait_for_it(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Redis keeps order per connection only. A publish that is slow to leave (a connection being opened,
+    # a busy socket) must not be overtaken by the batch queued behind it, which may take another connection.
+    client = Redis.from_url(redis_url)
+    publisher = connect(redis_url, socket_timeout=None)
+    bus = RedisBus(client, publisher=publisher)
+    gate = asyncio.Event()
+    plain_publish = publisher.publish
+
+    async def first_one_slow(ch: str, data: bytes) -> int:
+        if data == b"0":
+            await gate.wait()
+        result: int = await plain_publish(ch, data)
+        return result
+
+    monkeypatch.setattr(publisher, "publish", first_one_slow)
+    ch = channel()
+    sub = await bus.subscribe(ch)
+    try:
+        first = asyncio.create_task(bus.publish(ch, b"0"))
+        await asyncio.sleep(0)
+        rest = asyncio.gather(*(bus.publish(ch, str(n).encode()) for n in range(1, 5)))
+        await asyncio.sleep(0.1)  # time enough for the batch to reach Redis, were it sent now
+        gate.set()
+        await asyncio.wait_for(asyncio.gather(first, rest), TIMEOUT)
+        assert [await next_message(sub) for _ in range(5)] == [(ch, str(n).encode()) for n in range(5)]
+    finally:
+        await sub.close()
+        await bus.close()
+        await client.aclose()
+        await publisher.aclose()
