@@ -25,7 +25,6 @@ from tandem.protocol.editor import (
     StatusResponse,
 )
 from tandem.protocol.hub import (
-    COMMAND_TYPES,
     ActivitySnapshot,
     ActivityUpdate,
     AnyCommand,
@@ -46,7 +45,6 @@ from tandem.protocol.hub import (
     WorkcopyClose,
     WorkcopyId,
     WorkcopyState,
-    command_type,
 )
 from tandem.protocol.local import (
     LOCAL_PROTOCOL_VERSION,
@@ -94,7 +92,6 @@ from tandem.protocol.local import (
 )
 
 __all__ = [
-    "COMMAND_TYPES",
     "LOCAL_PROTOCOL_VERSION",
     "PROTOCOL_VERSION",
     "ActivitySnapshot",
@@ -177,5 +174,4 @@ __all__ = [
     "WorkcopyRemove",
     "WorkcopyState",
     "WorkcopyStatus",
-    "command_type",
 ]

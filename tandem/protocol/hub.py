@@ -130,12 +130,6 @@ AnyCommand = (
     | FindingSnooze
     | MentionSend
 )
-COMMAND_TYPES: tuple[type[Command], ...] = AnyCommand.__args__
-
-
-def command_type(command: type[Command]) -> str:
-    """The ``type`` a command's frames carry."""
-    return str(command.__struct_config__.tag)
 
 
 class CloseCode(IntEnum):
