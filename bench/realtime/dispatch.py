@@ -1,12 +1,15 @@
 """The hub's work per update in one process, hot and after a pause, beside the least a relay does per frame.
 
-uv run python -m bench.realtime.dispatch [--samples 2000] [--gap-ms 10]
+uv run python -m bench.realtime.dispatch [--samples 2000] [--gap-ms 10] [--evict-mib 8]
 
 Connection.dispatch runs on a real app (SQLite, in-process bus) with a transport that only counts writes, so
 nothing but the hub's own Python is timed: A's update opens a finding with B (the latency benchmark's probe)
 and A's revert resolves it. The floor is what a relay does with each frame: parse it, encode one, hand it to
 the transport. "After a pause" spins for ``--gap-ms`` between samples without sleeping (the CPU stays busy,
 so its clock does not drop): what is measured is the cost of caches that other processes emptied meanwhile.
+"After other work" first writes ``--evict-mib`` of memory, as the latency benchmark's other processes (the
+clients, the relay) do between two probes: it gives the server's share of that benchmark's latency (its
+``recv`` to ``send`` on the real server was 160-180 µs at the median when this phase gave 150).
 """
 
 from __future__ import annotations
@@ -57,6 +60,9 @@ class CountingTransport:
     def write(self, _data: bytes) -> None:
         """The hub's keep-alive pings a connection it has not heard from in a while (a long run's gaps)."""
 
+    def abort(self) -> None:
+        """The keep-alive drops a connection whose ping went unanswered: the bench's never answer."""
+
 
 def _frame(message_id: int, kind: str, **fields: Any) -> bytes:
     return orjson.dumps({"id": message_id, "type": kind, **fields})
@@ -75,12 +81,25 @@ def _spin(seconds: float) -> None:
         pass
 
 
+class _Evictor:
+    """Writes one byte per cache line of a buffer: the caches hold it, not the server's code and data."""
+
+    def __init__(self, mib: float) -> None:
+        self.buffer = bytearray(int(mib * (1 << 20)))
+        self.pattern = bytes(range(256)) * (len(self.buffer) // 64 // 256 + 1)
+
+    def __call__(self, seconds: float) -> None:
+        lines = len(self.buffer[::64])
+        self.buffer[::64] = self.pattern[:lines]
+        _spin(seconds)
+
+
 async def _once(
-    gap: float, step: Callable[[], Awaitable[None]], heard: CountingTransport | None = None
+    pause: Callable[[], None], step: Callable[[], Awaitable[None]], heard: CountingTransport | None = None
 ) -> tuple[float, float]:
-    """Microseconds for one step after ``gap`` seconds of spinning, and until ``heard`` was written to (0 if
-    it was not during the step); the connections' queued writes then run."""
-    _spin(gap)
+    """Microseconds for one step after ``pause``, and until ``heard`` was written to (0 if it was not during
+    the step); the connections' queued writes then run."""
+    pause()
     started = time.perf_counter_ns()
     await step()
     ended = time.perf_counter_ns()
@@ -89,7 +108,7 @@ async def _once(
     return (ended - started) / 1000, (written - started) / 1000 if written else 0.0
 
 
-async def run(samples: int, gap: float) -> list[tuple[str, list[float]]]:
+async def run(samples: int, gap: float, evict_mib: float) -> list[tuple[str, list[float]]]:
     with tempfile.TemporaryDirectory(prefix="tandem-dispatch-") as folder:
         settings = Settings(
             data_dir=Path(folder),
@@ -140,7 +159,13 @@ async def run(samples: int, gap: float) -> list[tuple[str, list[float]]]:
 
             rows = []
             probes = itertools.count()  # sequence numbers go on rising across phases: a stale update does nothing
-            for label, pause in (("hot", 0.0), (f"after {gap * 1000:g} ms", gap)):
+            evict = _Evictor(evict_mib)
+            phases: list[tuple[str, Callable[[], None]]] = [
+                ("hot", lambda: None),
+                (f"after {gap * 1000:g} ms", partial(_spin, gap)),
+                (f"after {gap * 1000:g} ms of {evict_mib:g} MiB other work", partial(evict, gap)),
+            ]
+            for label, pause in phases:
                 opened: list[float] = []
                 told: list[float] = []
                 resolved: list[float] = []
@@ -168,8 +193,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--samples", type=int, default=2000)
     parser.add_argument("--gap-ms", type=float, default=10.0)
+    parser.add_argument("--evict-mib", type=float, default=8.0)
     args = parser.parse_args()
-    rows = asyncio.run(run(args.samples, args.gap_ms / 1000))
+    rows = asyncio.run(run(args.samples, args.gap_ms / 1000, args.evict_mib))
     print("| in one process | p50 | p99 |")
     print("| --- | ---: | ---: |")
     for label, values in rows:
