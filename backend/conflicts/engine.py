@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+
+import msgspec
 
 from backend.conflicts.compare import compare
 from backend.conflicts.findings import (
@@ -236,18 +238,12 @@ class ConflictEngine:
             elif old is None:
                 self._open(pair, verdict, approximate, now, out)
             elif not old.same_as(verdict, approximate):
-                # Built directly: dataclasses.replace() costs as much as the comparison itself.
-                updated = Finding(
-                    id=old.id,
-                    repo=repo,
-                    path=key,
-                    a=old.a,
-                    b=old.b,
+                updated = msgspec.structs.replace(
+                    old,
                     severity=verdict.severity,
                     regions=verdict.regions,
                     symbols=verdict.symbols,
                     approximate=approximate,
-                    opened_at=old.opened_at,
                     updated_at=now,
                 )
                 self._findings[pair] = updated
@@ -297,4 +293,4 @@ class ConflictEngine:
         repo_keys.discard(pair)
         if not repo_keys:
             del self._by_repo[finding.repo]
-        out.append(FindingChange(ChangeKind.RESOLVED, replace(finding, updated_at=now), reason))
+        out.append(FindingChange(ChangeKind.RESOLVED, msgspec.structs.replace(finding, updated_at=now), reason))

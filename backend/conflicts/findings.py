@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from enum import StrEnum
 
-from backend.conflicts.model import Participant, Span
+from backend.conflicts.model import Participant, Span, Value
 
 
 class Severity(StrEnum):
@@ -25,16 +24,14 @@ class Severity(StrEnum):
 _RANKS = {Severity.NEARBY: 1, Severity.OVERLAP: 2, Severity.CONFLICT: 3}
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Side:
+class Side(Value, frozen=True, order=True):
     """One participant's part of a region: lines in their base commit and in their working copy."""
 
     base: Span
     new: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Region:
+class Region(Value, frozen=True):
     """Where two participants' changes meet; ``a`` and ``b`` follow the finding's participants."""
 
     severity: Severity
@@ -43,8 +40,7 @@ class Region:
     symbols: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(Value, frozen=True):
     """The outcome of comparing two sides' edits of one file (before it becomes a finding)."""
 
     severity: Severity
@@ -52,8 +48,7 @@ class Verdict:
     symbols: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(Value, frozen=True):
     """Two participants changing one file of one repository; ``a`` sorts before ``b``."""
 
     id: str
@@ -107,8 +102,7 @@ class ResolveReason(StrEnum):
     """A participant left (disconnected for good, removed from the project)."""
 
 
-@dataclass(frozen=True, slots=True)
-class FindingChange:
+class FindingChange(Value, frozen=True):
     """One lifecycle event, to push to both participants and to keep as history."""
 
     kind: ChangeKind

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
+
+import msgspec
 
 WHOLE_FILE = 2**31 - 1
 """End of a span that means "every line of the file" (binary and too-large files, deletions of unknown size)."""
@@ -21,8 +22,17 @@ class Participant(NamedTuple):
     copy_id: str
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Span:
+class Value(msgspec.Struct, frozen=True, gc=False):
+    """Base of the engine's immutable value types.
+
+    msgspec structs rather than frozen dataclasses: they are built, compared and hashed in C, several on
+    every update, and a frozen dataclass's generated ``__init__`` costs three times as much when the caches
+    are cold, as they are between one keystroke and the next (docs/benchmarks.md). Immutable trees cannot
+    form reference cycles, so the garbage collector need not track them (``gc=False``).
+    """
+
+
+class Span(Value, frozen=True, order=True):
     """Lines ``start`` (inclusive) to ``end`` (exclusive), 0-based; ``start == end`` is the point before ``start``."""
 
     start: int
@@ -37,8 +47,7 @@ WHOLE = Span(0, WHOLE_FILE)
 EMPTY = Span(0, 0)
 
 
-@dataclass(frozen=True, slots=True)
-class Hunk:
+class Hunk(Value, frozen=True):
     """One changed region: base lines ``[start, end)`` became new lines ``[new_start, new_end)``.
 
     This is git's ``-U0`` hunk moved to 0-based half-open coordinates: a pure insertion has ``start == end``
@@ -65,8 +74,7 @@ class EditStatus(StrEnum):
     RENAMED = "renamed"
 
 
-@dataclass(frozen=True, slots=True)
-class FileEdit:
+class FileEdit(Value, frozen=True):
     """One file's change in a working copy against its base commit.
 
     ``hunks`` is ``None`` for a whole-file change (binary, too large): every line counts as changed, and two
