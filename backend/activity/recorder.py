@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -19,11 +21,17 @@ from backend.ports import Store
 from backend.store.models import ActivityRecord, FindingEvent, FindingRecord, Project
 
 _LOG = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def _table(model: type[SQLModel]) -> Table:
     return SQLModel.metadata.tables[str(model.__tablename__)]
 
+
+CHUNK = 50
+"""Rows per statement. The rows are prepared for the driver on the event loop's thread (about 5 µs each
+on SQLite: dates, JSON, SQLAlchemy's parameters); a batch of 200 written as one statement held the loop
+for a millisecond, and every frame that arrived meanwhile waited (docs/benchmarks.md)."""
 
 ActivityKey = tuple[str, str, str, str, str]
 """(project_id, repository_id, user_id, branch, path)."""
@@ -79,9 +87,10 @@ class Recorder:
     finding's row but adds no history row.
     """
 
-    def __init__(self, store: Store, *, interval: float = 0.5) -> None:
+    def __init__(self, store: Store, *, interval: float = 0.5, chunk: int = CHUNK) -> None:
         self.store = store
         self.interval = interval
+        self.chunk = chunk
         self._activity: dict[ActivityKey, _Seen] = {}
         self._findings: dict[str, tuple[str, FindingChange, dict[str, Any]]] = {}
         self._events: list[tuple[str, FindingChange]] = []
@@ -148,36 +157,18 @@ class Recorder:
             return
         self.flushes += 1
 
-    @staticmethod
-    def _insert(s: AsyncSession, table: Any) -> Any:
-        return (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
-
     async def _write_activity(self, s: AsyncSession, activity: dict[ActivityKey, _Seen]) -> None:
-        if not activity:
-            return
-        rows = [
-            {
-                "project_id": key[0],
-                "repository_id": key[1],
-                "user_id": key[2],
-                "branch": key[3],
-                "path": key[4],
-                "day": _ts(seen.first).date(),
-                "first_seen": _ts(seen.first),
-                "last_seen": _ts(seen.last),
-                "updates": seen.count,
-            }
-            for key, seen in activity.items()
-        ]
-        stmt = self._insert(s, _table(ActivityRecord))
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["repository_id", "user_id", "branch", "path", "day"],
-            set_={
-                "last_seen": stmt.excluded.last_seen,
-                "updates": _table(ActivityRecord).c.updates + stmt.excluded.updates,
-            },
-        )
-        await s.execute(stmt, rows)
+        if activity:
+            stmt = _statements(s.get_bind().dialect.name).activity
+            await self._execute_chunked(s, stmt, list(activity.items()), _activity_row)
+
+    async def _execute_chunked(
+        self, s: AsyncSession, stmt: Any, items: list[T], row: Callable[[T], dict[str, Any]]
+    ) -> None:
+        """One statement per ``chunk`` items, each item made a row just before its chunk is sent: between
+        two chunks the event loop serves the hub while the database works."""
+        for start in range(0, len(items), self.chunk):
+            await s.execute(stmt, [row(item) for item in items[start : start + self.chunk]])
 
     async def _write_findings(
         self,
@@ -185,48 +176,85 @@ class Recorder:
         findings: dict[str, tuple[str, FindingChange, dict[str, Any]]],
         events: list[tuple[str, FindingChange]],
     ) -> None:
+        statements = _statements(s.get_bind().dialect.name)
         if findings:
-            rows = []
-            for project_id, change, detail in findings.values():
-                f = change.finding
-                resolved = change.kind is ChangeKind.RESOLVED
-                rows.append(
-                    {
-                        "id": f.id,
-                        "project_id": project_id,
-                        "repository_id": f.repo,
-                        "path": f.path,
-                        "severity": f.severity.value,
-                        "state": "resolved" if resolved else "open",
-                        "user_a": f.a.user_id,
-                        "user_b": f.b.user_id,
-                        "approximate": f.approximate,
-                        "detail": detail,
-                        "opened_at": _ts(f.opened_at),
-                        "updated_at": _ts(f.updated_at),
-                        "resolved_at": _ts(f.updated_at) if resolved else None,
-                    }
-                )
-            stmt = self._insert(s, _table(FindingRecord))
-            columns = ("severity", "state", "approximate", "detail", "updated_at", "resolved_at", "opened_at")
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["id"], set_={c: getattr(stmt.excluded, c) for c in columns}
-            )
-            await s.execute(stmt, rows)
+            await self._execute_chunked(s, statements.findings, list(findings.values()), _finding_row)
         if events:
-            await s.execute(
-                _table(FindingEvent).insert(),
-                [
-                    {
-                        "finding_id": change.finding.id,
-                        "project_id": project_id,
-                        "kind": change.kind.value,
-                        "severity": change.finding.severity.value,
-                        "at": _ts(change.finding.updated_at),
-                    }
-                    for project_id, change in events
-                ],
-            )
+            await self._execute_chunked(s, statements.events, events, _event_row)
+
+
+class _Statements(NamedTuple):
+    activity: Any
+    findings: Any
+    events: Any
+
+
+@functools.cache
+def _statements(dialect: str) -> _Statements:
+    """The recorder's three statements, built once per dialect: building an upsert and deriving its cache
+    key cost SQLAlchemy about a millisecond of the event loop at every flush."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    activity = insert(_table(ActivityRecord))
+    activity = activity.on_conflict_do_update(
+        index_elements=["repository_id", "user_id", "branch", "path", "day"],
+        set_={
+            "last_seen": activity.excluded.last_seen,
+            "updates": _table(ActivityRecord).c.updates + activity.excluded.updates,
+        },
+    )
+    findings = insert(_table(FindingRecord))
+    columns = ("severity", "state", "approximate", "detail", "updated_at", "resolved_at", "opened_at")
+    findings = findings.on_conflict_do_update(
+        index_elements=["id"], set_={c: getattr(findings.excluded, c) for c in columns}
+    )
+    return _Statements(activity, findings, _table(FindingEvent).insert())
+
+
+def _activity_row(item: tuple[ActivityKey, _Seen]) -> dict[str, Any]:
+    key, seen = item
+    return {
+        "project_id": key[0],
+        "repository_id": key[1],
+        "user_id": key[2],
+        "branch": key[3],
+        "path": key[4],
+        "day": _ts(seen.first).date(),
+        "first_seen": _ts(seen.first),
+        "last_seen": _ts(seen.last),
+        "updates": seen.count,
+    }
+
+
+def _finding_row(item: tuple[str, FindingChange, dict[str, Any]]) -> dict[str, Any]:
+    project_id, change, detail = item
+    f = change.finding
+    resolved = change.kind is ChangeKind.RESOLVED
+    return {
+        "id": f.id,
+        "project_id": project_id,
+        "repository_id": f.repo,
+        "path": f.path,
+        "severity": f.severity.value,
+        "state": "resolved" if resolved else "open",
+        "user_a": f.a.user_id,
+        "user_b": f.b.user_id,
+        "approximate": f.approximate,
+        "detail": detail,
+        "opened_at": _ts(f.opened_at),
+        "updated_at": _ts(f.updated_at),
+        "resolved_at": _ts(f.updated_at) if resolved else None,
+    }
+
+
+def _event_row(item: tuple[str, FindingChange]) -> dict[str, Any]:
+    project_id, change = item
+    return {
+        "finding_id": change.finding.id,
+        "project_id": project_id,
+        "kind": change.kind.value,
+        "severity": change.finding.severity.value,
+        "at": _ts(change.finding.updated_at),
+    }
 
 
 async def prune_activity(store: Store, now: datetime | None = None) -> int:
