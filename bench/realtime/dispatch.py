@@ -20,23 +20,19 @@ import argparse
 import asyncio
 import gc
 import itertools
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import orjson
-from aiohttp.test_utils import TestServer
 
 from backend import keys
-from backend.app import create_app
 from backend.domain.caller import Caller
 from backend.hub.connection import Connection
-from backend.settings import Settings
 from bench.realtime.edits import change, hunk, snapshot
+from bench.realtime.inprocess import app_server
 from bench.realtime.stats import percentile
 from bench.realtime.team import make_teams
 from tandem.cli import GC_YOUNG_THRESHOLD
@@ -111,87 +107,73 @@ async def _once(
 
 
 async def run(samples: int, gap: float, evict_mib: float, evict_gap: float) -> list[tuple[str, list[float]]]:
-    with tempfile.TemporaryDirectory(prefix="tandem-dispatch-") as folder:
-        settings = Settings(
-            data_dir=Path(folder),
-            database_url=f"sqlite+aiosqlite:///{folder}/tandem.db",
-            secret_key="bench-" + "k" * 40,
-            log_format="text",
-            password_hash_memory_kib=8,
-            password_hash_time_cost=1,
-            password_hash_parallelism=1,
-            ws_rate=1e9,
-            ws_burst=10**9,
-            ws_flood_limit=10**9,
-            # Its connections never go through the read loop that marks a client heard, so the hub's
-            # keep-alive would drop Bob after two rounds of a long run; no round happens in an hour.
-            heartbeat_interval=3600.0,
-        )
-        server = TestServer(create_app(settings, migrate=True))
-        await server.start_server()
-        try:
-            (team,) = await make_teams(str(server.make_url("")).rstrip("/"), [2])
-            heard = CountingTransport()
-            alice = await _connect(server.app, team.members[0].user_id, CountingTransport())
-            bob = await _connect(server.app, team.members[1].user_id, heard)
-            alice.dispatching = (
-                True  # as Connection.serve sets it around her commands: her replies wait for the turn end
-            )
-            for conn in (alice, bob):
-                await conn.dispatch(_frame(2, "repo.resolve", remote_url=team.remote_url))
-            bob_edit = change("x.py", hunk(40, 6, "bob"))
-            await bob.dispatch(_frame(3, "activity.snapshot", **snapshot(team.repository_id, [bob_edit])))
-            await alice.dispatch(_frame(3, "activity.snapshot", **snapshot(team.repository_id)))
-            gc.collect()
-            gc.freeze()  # as `tandem server` does after start-up
-            gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+    async with app_server(
+        "dispatch",
+        ws_rate=1e9,
+        ws_burst=10**9,
+        ws_flood_limit=10**9,
+        # Its connections never go through the read loop that marks a client heard, so the hub's
+        # keep-alive would drop Bob after two rounds of a long run; no round happens in an hour.
+        heartbeat_interval=3600.0,
+    ) as server:
+        (team,) = await make_teams(str(server.make_url("")).rstrip("/"), [2])
+        heard = CountingTransport()
+        alice = await _connect(server.app, team.members[0].user_id, CountingTransport())
+        bob = await _connect(server.app, team.members[1].user_id, heard)
+        alice.dispatching = True  # as Connection.serve sets it around her commands: her replies wait for the turn end
+        for conn in (alice, bob):
+            await conn.dispatch(_frame(2, "repo.resolve", remote_url=team.remote_url))
+        bob_edit = change("x.py", hunk(40, 6, "bob"))
+        await bob.dispatch(_frame(3, "activity.snapshot", **snapshot(team.repository_id, [bob_edit])))
+        await alice.dispatch(_frame(3, "activity.snapshot", **snapshot(team.repository_id)))
+        gc.collect()
+        gc.freeze()  # as `tandem server` does after start-up
+        gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
-            async def probe(n: int) -> None:
-                seq = 2 + 2 * n
-                edit = change("x.py", hunk(42, 3, f"a{n}"))
-                await alice.dispatch(_frame(10 + n, "activity.update", workcopy="wc", seq=seq, changed=[edit]))
+        async def probe(n: int) -> None:
+            seq = 2 + 2 * n
+            edit = change("x.py", hunk(42, 3, f"a{n}"))
+            await alice.dispatch(_frame(10 + n, "activity.update", workcopy="wc", seq=seq, changed=[edit]))
 
-            async def revert(n: int) -> None:
-                seq = 3 + 2 * n
-                await alice.dispatch(_frame(10 + n, "activity.update", workcopy="wc", seq=seq, removed=["x.py"]))
+        async def revert(n: int) -> None:
+            seq = 3 + 2 * n
+            await alice.dispatch(_frame(10 + n, "activity.update", workcopy="wc", seq=seq, removed=["x.py"]))
 
-            floor_frame = _frame(1, "activity.update", workcopy="wc", seq=2, changed=[change("x.py", hunk(42, 3, "a"))])
-            sink = CountingTransport()
+        floor_frame = _frame(1, "activity.update", workcopy="wc", seq=2, changed=[change("x.py", hunk(42, 3, "a"))])
+        sink = CountingTransport()
 
-            async def floor() -> None:
-                message = orjson.loads(floor_frame)
-                sink.writelines((orjson.dumps(message),))
+        async def floor() -> None:
+            message = orjson.loads(floor_frame)
+            sink.writelines((orjson.dumps(message),))
 
-            rows = []
-            probes = itertools.count()  # sequence numbers go on rising across phases: a stale update does nothing
-            evict = _Evictor(evict_mib)
-            phases: list[tuple[str, Callable[[], None]]] = [
-                ("hot", lambda: None),
-                (f"after {gap * 1000:g} ms", partial(_spin, gap)),
-                (f"after {evict_mib:g} MiB of other work and {evict_gap * 1000:g} ms", partial(evict, evict_gap)),
+        rows = []
+        probes = itertools.count()  # sequence numbers go on rising across phases: a stale update does nothing
+        evict = _Evictor(evict_mib)
+        phases: list[tuple[str, Callable[[], None]]] = [
+            ("hot", lambda: None),
+            (f"after {gap * 1000:g} ms", partial(_spin, gap)),
+            (f"after {evict_mib:g} MiB of other work and {evict_gap * 1000:g} ms", partial(evict, evict_gap)),
+        ]
+        for label, pause in phases:
+            opened: list[float] = []
+            told: list[float] = []
+            resolved: list[float] = []
+            relayed: list[float] = []
+            for n in itertools.islice(probes, samples):
+                whole, bob_written = await _once(pause, partial(probe, n), heard)
+                opened.append(whole)
+                told.append(bob_written)
+                resolved.append((await _once(pause, partial(revert, n)))[0])
+                relayed.append((await _once(pause, floor))[0])
+            if not all(told):
+                raise RuntimeError("bob's finding was not written during alice's update")
+            rows += [
+                (f"{label}: update that opens the finding, until Bob's frame is written", told),
+                (f"{label}: update that opens the finding", opened),
+                (f"{label}: update that resolves it", resolved),
+                (f"{label}: floor (parse, encode, write)", relayed),
             ]
-            for label, pause in phases:
-                opened: list[float] = []
-                told: list[float] = []
-                resolved: list[float] = []
-                relayed: list[float] = []
-                for n in itertools.islice(probes, samples):
-                    whole, bob_written = await _once(pause, partial(probe, n), heard)
-                    opened.append(whole)
-                    told.append(bob_written)
-                    resolved.append((await _once(pause, partial(revert, n)))[0])
-                    relayed.append((await _once(pause, floor))[0])
-                if not all(told):
-                    raise RuntimeError("bob's finding was not written during alice's update")
-                rows += [
-                    (f"{label}: update that opens the finding, until Bob's frame is written", told),
-                    (f"{label}: update that opens the finding", opened),
-                    (f"{label}: update that resolves it", resolved),
-                    (f"{label}: floor (parse, encode, write)", relayed),
-                ]
-            return rows
-        finally:
-            await server.close()
+        return rows
 
 
 def main() -> None:

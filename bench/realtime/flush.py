@@ -13,16 +13,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import tempfile
 import time
-from pathlib import Path
-
-from aiohttp.test_utils import TestServer
 
 from backend import keys
 from backend.activity.recorder import CHUNK, Recorder
-from backend.app import create_app
-from backend.settings import Settings
+from bench.realtime.inprocess import app_server
 from bench.realtime.team import make_teams
 
 
@@ -53,36 +48,22 @@ async def _round(recorder: Recorder, key: tuple[str, str, str], rows: int, offse
 
 
 async def run(rounds: int, sizes: list[int]) -> list[tuple[int, str, float, float, float]]:
-    with tempfile.TemporaryDirectory(prefix="tandem-flush-") as folder:
-        settings = Settings(
-            data_dir=Path(folder),
-            database_url=f"sqlite+aiosqlite:///{folder}/tandem.db",
-            secret_key="bench-" + "k" * 40,
-            log_format="text",
-            password_hash_memory_kib=8,
-            password_hash_time_cost=1,
-            password_hash_parallelism=1,
-        )
-        server = TestServer(create_app(settings, migrate=True))
-        await server.start_server()
-        try:
-            (team,) = await make_teams(str(server.make_url("")).rstrip("/"), [1])
-            recorder = server.app[keys.HUB].activity.recorder
-            key = (team.project_id, team.repository_id, team.members[0].user_id)
-            out = []
-            offset = 0
-            for rows in sizes:
-                for label, chunk in ((f"{CHUNK} rows a statement", CHUNK), ("one statement", rows)):
-                    recorder.chunk = chunk
-                    results = []
-                    for _ in range(rounds):
-                        results.append(await _round(recorder, key, rows, offset))
-                        offset += rows
-                    stall, took, floor = (statistics.median(r[i] for r in results) for i in range(3))
-                    out.append((rows, label, stall, took, floor))
-            return out
-        finally:
-            await server.close()
+    async with app_server("flush") as server:
+        (team,) = await make_teams(str(server.make_url("")).rstrip("/"), [1])
+        recorder = server.app[keys.HUB].activity.recorder
+        key = (team.project_id, team.repository_id, team.members[0].user_id)
+        out = []
+        offset = 0
+        for rows in sizes:
+            for label, chunk in ((f"{CHUNK} rows a statement", CHUNK), ("one statement", rows)):
+                recorder.chunk = chunk
+                results = []
+                for _ in range(rounds):
+                    results.append(await _round(recorder, key, rows, offset))
+                    offset += rows
+                stall, took, floor = (statistics.median(r[i] for r in results) for i in range(3))
+                out.append((rows, label, stall, took, floor))
+        return out
 
 
 def main() -> None:
