@@ -9,7 +9,6 @@ from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import msgspec
 import orjson
 from redis.exceptions import RedisError
 
@@ -305,28 +304,25 @@ class ActivityService:
         """Apply another process's report to this process's copy of the state."""
         if data.startswith(self._own_prefix):
             return  # this process's own message, back from the bus
-        message: dict[str, Any] = orjson.loads(data)
-        kind = message["kind"]
-        if kind == "snapshot":
-            workcopy = Workcopy.from_dict(message["state"])  # decoded once, with the message
+        message = wire.decode(data)  # typed in one pass: hunks, focus and all
+        if isinstance(message, wire.Snapshot):
+            workcopy = Workcopy.from_state(message.state)
             if workcopy.origin == self.process_id:
                 return
             self.owners.pop(workcopy.participant, None)  # a client moved to another process
             self._emit(self._adopt(workcopy), persist=False)
             return
-        if message["origin"] == self.process_id:
+        if message.origin == self.process_id:
             return
-        participant = Participant(message["user_id"], message["workcopy"])
-        if kind == "close":
+        participant = Participant(message.user_id, message.workcopy)
+        if isinstance(message, wire.Close):
             self._emit(self._withdraw(participant), persist=False)
             return
         existing = self.workcopies.get(participant)
-        if existing is None or message["seq"] <= existing.seq:
+        if existing is None or message.seq <= existing.seq:
             return
-        changed = msgspec.convert(message["changed"], tuple[FileChange, ...])
-        focus = msgspec.convert(message["focus"], Focus | None)
-        edits = existing.edits(changed)
-        changes = self._apply_update(existing, message["seq"], changed, tuple(message["removed"]), focus, edits)
+        edits = existing.edits(message.changed)
+        changes = self._apply_update(existing, message.seq, message.changed, message.removed, message.focus, edits)
         self._emit(changes, persist=False)
 
     async def _persist_states(self) -> None:

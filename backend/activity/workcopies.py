@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import msgspec
 import orjson
@@ -52,26 +51,44 @@ class Workcopy:
 
     @classmethod
     def from_json(cls, data: bytes) -> Workcopy:
-        return cls.from_dict(orjson.loads(data))
+        return cls.from_state(_STATE.decode(data))
 
     @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> Workcopy:
-        files = msgspec.convert(raw["files"], tuple[FileChange, ...])
+    def from_state(cls, state: State) -> Workcopy:
         return cls(
-            participant=Participant(raw["user_id"], raw["workcopy"]),
-            project_id=raw["project_id"],
-            repository_id=raw["repository_id"],
-            branch=raw["branch"],
-            head=raw["head"],
-            base=raw["base"],
-            seq=raw["seq"],
-            origin=raw["origin"],
-            files={f.path: f for f in files},
-            focus=msgspec.convert(raw["focus"], Focus | None),
+            participant=Participant(state.user_id, state.workcopy),
+            project_id=state.project_id,
+            repository_id=state.repository_id,
+            branch=state.branch,
+            head=state.head,
+            base=state.base,
+            seq=state.seq,
+            origin=state.origin,
+            files={f.path: f for f in state.files},
+            focus=state.focus,
         )
 
 
 _ENCODER = msgspec.json.Encoder()
+
+
+class State(msgspec.Struct, frozen=True):
+    """A working copy's state as :meth:`Workcopy.to_json` writes it (saved to Redis, inside snapshots)."""
+
+    user_id: str
+    workcopy: str
+    project_id: str
+    repository_id: str
+    branch: str
+    head: str
+    base: str
+    seq: int
+    origin: str
+    files: tuple[FileChange, ...]
+    focus: Focus | None = None
+
+
+_STATE = msgspec.json.Decoder(State)
 
 # -- replication between processes --------------------------------------------------------------------
 # One message per change, encoded once and published on the project's activity channel. ``kind`` is
@@ -113,3 +130,31 @@ def encode_close(origin: str, participant: Participant) -> bytes:
     return orjson.dumps(
         {"origin": origin, "kind": "close", "user_id": participant.user_id, "workcopy": participant.copy_id}
     )
+
+
+# Decoded in one pass into typed messages (the tag need not come first: ``origin`` does, for the prefix).
+
+
+class Snapshot(msgspec.Struct, frozen=True, tag="snapshot", tag_field="kind"):
+    origin: str
+    state: State
+
+
+class Update(msgspec.Struct, frozen=True, tag="update", tag_field="kind"):
+    origin: str
+    user_id: str
+    workcopy: str
+    seq: int
+    changed: tuple[FileChange, ...]
+    removed: tuple[str, ...]
+    focus: Focus | None
+
+
+class Close(msgspec.Struct, frozen=True, tag="close", tag_field="kind"):
+    origin: str
+    user_id: str
+    workcopy: str
+
+
+Message = Snapshot | Update | Close
+decode = msgspec.json.Decoder(Message).decode
