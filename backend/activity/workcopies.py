@@ -33,21 +33,21 @@ class Workcopy:
         return [edit_from_wire(c, content_hash=c.content_hash or None) for c in source]
 
     def to_json(self) -> bytes:
-        return _ENCODER.encode(
-            {
-                "user_id": self.participant.user_id,
-                "workcopy": self.participant.copy_id,
-                "project_id": self.project_id,
-                "repository_id": self.repository_id,
-                "branch": self.branch,
-                "head": self.head,
-                "base": self.base,
-                "seq": self.seq,
-                "origin": self.origin,
-                "files": list(self.files.values()),
-                "focus": self.focus,
-            }
+        """The :class:`State` that is saved to Redis and carried by snapshots: the one definition of that format."""
+        state = State(
+            user_id=self.participant.user_id,
+            workcopy=self.participant.copy_id,
+            project_id=self.project_id,
+            repository_id=self.repository_id,
+            branch=self.branch,
+            head=self.head,
+            base=self.base,
+            seq=self.seq,
+            origin=self.origin,
+            files=tuple(self.files.values()),
+            focus=self.focus,
         )
+        return _ENCODER.encode(state)
 
     @classmethod
     def from_json(cls, data: bytes) -> Workcopy:
