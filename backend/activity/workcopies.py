@@ -33,7 +33,7 @@ class Workcopy:
         return [edit_from_wire(c, content_hash=c.content_hash or None) for c in source]
 
     def to_json(self) -> bytes:
-        """The :class:`State` that is saved to Redis and carried by snapshots: the one definition of that format."""
+        """This working copy encoded as a :class:`State`: the one definition of what Redis and snapshots hold."""
         state = State(
             user_id=self.participant.user_id,
             workcopy=self.participant.copy_id,
