@@ -84,11 +84,11 @@ class _Evictor:
 
     def __init__(self, mib: float) -> None:
         self.buffer = bytearray(int(mib * (1 << 20)))
-        self.pattern = bytes(range(256)) * (len(self.buffer) // 64 // 256 + 1)
+        lines = (len(self.buffer) + 63) // 64
+        self.pattern = (bytes(range(256)) * (lines // 256 + 1))[:lines]
 
     def __call__(self, seconds: float) -> None:
-        lines = len(self.buffer[::64])
-        self.buffer[::64] = self.pattern[:lines]
+        self.buffer[::64] = self.pattern
         _spin(seconds)
 
 
