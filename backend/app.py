@@ -85,23 +85,20 @@ def create_app(settings: Settings, *, migrate: bool | None = None) -> web.Applic
 
     async def bus_ctx(app: web.Application) -> AsyncIterator[None]:
         redis: Redis | None = None
-        publisher: Redis | None = None
         bus: EventBus
         counters: Counters
         if settings.redis_url is None:
             bus, counters = MemoryBus(), MemoryCounters()
         else:
             redis = connect_redis(settings.redis_url)
-            publisher = connect_redis(settings.redis_url, socket_timeout=None)
-            bus, counters = RedisBus(redis, publisher=publisher), RedisCounters(redis)
+            bus, counters = RedisBus(settings.redis_url), RedisCounters(redis)
         app[REDIS] = redis
         app[keys.BUS] = bus
         app[keys.COUNTERS] = counters
         yield
         await bus.close()
-        for client in (redis, publisher):
-            if client is not None:
-                await client.aclose()
+        if redis is not None:
+            await redis.aclose()
 
     async def services_ctx(app: web.Application) -> AsyncIterator[None]:
         settings.signing_key()  # create the key on first start, before any request needs it

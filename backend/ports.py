@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -14,6 +14,9 @@ class Subscription(Protocol):
     """A live subscription to some bus channels; iterate it for ``(channel, data)`` pairs."""
 
     def __aiter__(self) -> AsyncIterator[tuple[str, bytes]]: ...
+
+    def listen(self, handler: Callable[[str, bytes], None]) -> None:
+        """Hand each event to ``handler`` as it arrives instead of queueing it for iteration (see Inbox)."""
 
     async def add(self, *channels: str) -> None: ...
 

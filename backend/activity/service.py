@@ -111,7 +111,10 @@ class ActivityService:
                 self._adopt(workcopy)
         except Exception:  # noqa: BLE001 - start without them: every client resends a snapshot on reconnect
             _LOG.warning("could not load working-copy states; they come back as clients resync", exc_info=True)
-        return [self.recorder.run(), self._prune(), self._follow(self._subscription), self._persist_states()]
+        # Reports that arrived while the states loaded were queued; they apply now, after the states, then
+        # each one as the bus reads it: a teammate's update reaches the engine in the same turn of the loop.
+        self._subscription.listen(self._replayed)
+        return [self.recorder.run(), self._prune(), self._persist_states()]
 
     async def _prune(self) -> None:
         """Apply each project's activity retention now and then every hour (idempotent in every process)."""
@@ -293,14 +296,13 @@ class ActivityService:
             _LOG.warning("working copies' reports are replicated again")
             self._publishing_fails = False
 
-    async def _follow(self, subscription: Subscription) -> None:
-        async for _channel, data in subscription:
-            try:
-                await self.replay(data)
-            except Exception:  # noqa: BLE001 - one bad message must not stop replication
-                _LOG.exception("could not apply a replicated activity message")
+    def _replayed(self, _channel: str, data: bytes) -> None:
+        try:
+            self.replay(data)
+        except Exception:  # noqa: BLE001 - one bad message must not stop replication
+            _LOG.exception("could not apply a replicated activity message")
 
-    async def replay(self, data: bytes) -> None:
+    def replay(self, data: bytes) -> None:
         """Apply another process's report to this process's copy of the state."""
         if data.startswith(self._own_prefix):
             return  # this process's own message, back from the bus

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import AsyncIterator
 
-from backend.bus.inbox import Inbox
+from backend.bus.inbox import Handler, Inbox
 
 DEFAULT_QUEUE_SIZE = 10_000
 
@@ -26,6 +26,9 @@ class MemorySubscription:
 
     def deliver(self, channel: str, data: bytes) -> None:
         self._inbox.offer(channel, data)
+
+    def listen(self, handler: Handler) -> None:
+        self._inbox.listen(handler)
 
     async def add(self, *channels: str) -> None:
         if not self.closed:

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.client import PubSub
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import RedisError
 
-from backend.bus.inbox import Inbox
+from backend.bus.inbox import Handler, Inbox
 from backend.bus.memory import DEFAULT_QUEUE_SIZE
+from backend.bus.resp import Address, RespConnection, open_connection
 
 _LOG = logging.getLogger(__name__)
 SUBSCRIBE_TIMEOUT = 5.0
@@ -23,18 +22,18 @@ CLOSE_TIMEOUT = 6.0
 RECONNECT_DELAYS = (0.1, 0.2, 0.5, 1.0, 2.0)
 """Seconds between attempts to re-establish a lost subscription; the last one repeats."""
 MAX_CONNECTIONS = 100
-"""Redis connections a process opens at most (publishes share one; subscriptions hold one each)."""
+"""Connections the redis-py client of a process opens at most (the bus has its own: see RedisBus)."""
 PUBLISH_TIMEOUT = 5.0
-"""Seconds a publish may take before it fails (the publishing client has no socket timeout of its own)."""
+"""Seconds a publish may take, finding a connection included, before it fails."""
+PUBLISH_RETRIES = (0.0, 0.05, 0.2, 0.5)
+"""Seconds before each attempt to open the publishing connection, within PUBLISH_TIMEOUT (a Redis restart)."""
 
 
-def connect(url: str, *, socket_timeout: float | None = 5) -> Redis:
+def connect(url: str) -> Redis:
     """A Redis client that gives up within about a second: ``/readyz`` must answer a load balancer in time.
 
-    A brief outage (a Redis restart) is ridden out by the retries; subscriptions reconnect on their own.
-    ``socket_timeout=None`` is for :class:`RedisBus`'s publishing client, which bounds each publish itself:
-    redis-py applies a socket timeout by wrapping every write in a task of its own (a turn of the event loop
-    and about 30 µs of CPU per command).
+    It serves presence, counters and working-copy states; the bus speaks to Redis over connections of its
+    own. A brief outage (a Redis restart) is ridden out by the retries.
     """
     retry = Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), retries=3)
     # A burst of commands beyond the pool's size waits for a connection instead of failing.
@@ -43,40 +42,40 @@ def connect(url: str, *, socket_timeout: float | None = 5) -> Redis:
         max_connections=MAX_CONNECTIONS,
         timeout=5,
         socket_connect_timeout=2,
-        socket_timeout=socket_timeout,
+        socket_timeout=5,
         retry=retry,
     )
     return Redis.from_pool(pool)
 
 
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 class RedisSubscription:
-    """A set of channels followed over one pub/sub connection that a background task keeps alive.
+    r"""A set of channels followed over one pub/sub connection that a background task keeps alive.
 
     * :meth:`add` returns once Redis has confirmed the new channels while Redis is up, so an event published
       after it returns is delivered (the guarantee :class:`~backend.bus.memory.MemoryBus` gives trivially).
     * While Redis is unreachable nothing raises: the channels are kept and subscribed again when it is back.
       Events published meanwhile are lost, as pub/sub never stores them.
     * Iteration ends only with :meth:`close`. A consumer that falls ``maxsize`` events behind loses the
-      newest ones (counted in :attr:`dropped`) rather than growing memory.
+      newest ones (counted in :attr:`dropped`) rather than growing memory; one that :meth:`listen`\ s is
+      called as each event is read from the socket.
     """
 
-    def __init__(self, redis: Redis, maxsize: int, on_close: Callable[[RedisSubscription], None]) -> None:
-        self._redis = redis
+    def __init__(self, address: Address, maxsize: int, on_close: Callable[[RedisSubscription], None]) -> None:
+        self._address = address
         self._on_close = on_close
         self._inbox = Inbox(maxsize)
-        self._pubsub: PubSub | None = None
-        self._lock = asyncio.Lock()  # one command at a time on the pub/sub connection (reading excepted)
+        self._conn: RespConnection | None = None
         self._confirmations: dict[str, list[asyncio.Future[None]]] = {}
+        self._unconfirmed: set[str] = set()
+        """Channels the current connection has yet to confirm before the subscription counts as up."""
         self._wanted = asyncio.Event()
         self._up = asyncio.Event()
         self._down = asyncio.Event()
         self._down.set()
         self._runner: asyncio.Task[None] | None = None
         self.channels: set[str] = set()
+        self._names: dict[bytes, str] = {}
+        """The followed channels as Redis names them in a push, to their names here."""
         self.closed = False
         self.failures = 0
         """Connection attempts that failed since the subscription was last up."""
@@ -96,22 +95,22 @@ class RedisSubscription:
     async def wait_disconnected(self) -> None:
         await self._down.wait()
 
+    def listen(self, handler: Handler) -> None:
+        self._inbox.listen(handler)
+
     async def add(self, *channels: str) -> None:
         new = [channel for channel in dict.fromkeys(channels) if channel not in self.channels]
         if self.closed or not new:
             return
         self.channels.update(new)
+        self._names.update((channel.encode(), channel) for channel in new)
         self._wanted.set()
         if self._runner is None:
             self._runner = asyncio.create_task(self._run(), name="redis-subscription")
         waiters = self._expect(new)
-        async with self._lock:
-            if self._pubsub is not None and not self.closed:
-                try:
-                    await self._pubsub.subscribe(*new)
-                except (RedisError, OSError):
-                    _LOG.debug("SUBSCRIBE failed; the runner renews the connection", exc_info=True)
-            # Otherwise the runner subscribes to every channel as it connects.
+        if self._conn is not None and self._conn.open:
+            self._conn.subscribe(*new)
+        # Otherwise the runner subscribes to every channel as it connects.
         try:
             await asyncio.wait_for(asyncio.gather(*waiters), SUBSCRIBE_TIMEOUT)
         except ConnectionError:
@@ -125,12 +124,10 @@ class RedisSubscription:
             return
         # Forget first: an event already in flight on a removed channel is dropped when it arrives.
         self.channels.difference_update(gone)
-        async with self._lock:
-            if self._pubsub is not None and not self.closed:
-                try:
-                    await self._pubsub.unsubscribe(*gone)
-                except (RedisError, OSError):
-                    _LOG.debug("UNSUBSCRIBE failed; the connection is renewed without it", exc_info=True)
+        for channel in gone:
+            self._names.pop(channel.encode(), None)
+        if self._conn is not None:
+            self._conn.unsubscribe(*gone)  # a connection renewed later subscribes without them
 
     async def close(self) -> None:
         if self.closed:
@@ -139,7 +136,6 @@ class RedisSubscription:
         self._inbox.end()
         if self._runner is not None:
             self._runner.cancel()
-            # Bounded: the runner's cleanup waits for a command in flight, which Redis's socket timeout ends.
             await asyncio.wait({self._runner}, timeout=CLOSE_TIMEOUT)
         self._fail_confirmations()
         self._on_close(self)
@@ -172,147 +168,153 @@ class RedisSubscription:
                 self._wanted.clear()
                 await self._wanted.wait()
                 continue
-            pubsub = self._redis.pubsub()
             try:
-                async with self._lock:
-                    self._pubsub = pubsub
-                    waiters = self._expect(self.channels)
-                    await pubsub.subscribe(*self.channels)
-                await self._read(pubsub, waiters)
-            except (RedisError, OSError):
-                self.failures += 1
-                if self.failures == 1:
-                    _LOG.warning("Redis subscription lost; reconnecting in the background", exc_info=True)
-            finally:
-                self._up.clear()
-                self._down.set()
-                self._fail_confirmations()
-                # Under the lock: a SUBSCRIBE or UNSUBSCRIBE in flight finishes (or times out) before the
-                # connection goes, instead of writing to a connection closed under it.
-                async with self._lock:
-                    self._pubsub = None
-                    with contextlib.suppress(RedisError, OSError):
-                        await pubsub.aclose()  # type: ignore[no-untyped-call]
-            await asyncio.sleep(RECONNECT_DELAYS[min(self.failures, len(RECONNECT_DELAYS)) - 1])
+                conn = await open_connection(self._address, on_push=self._push)
+            except (RedisError, OSError) as err:
+                self._fail_confirmations()  # add() returns now: the channels are subscribed once Redis is back
+                self._lost(err)
+            else:
+                self._conn = conn
+                self._unconfirmed = set(self.channels)
+                conn.subscribe(*self.channels)
+                try:
+                    await conn.wait_lost()
+                finally:
+                    self._conn = None
+                    conn.close()
+                    self._up.clear()
+                    self._down.set()
+                    self._fail_confirmations()
+                self._lost(conn.error)
+            if not self.closed:
+                await asyncio.sleep(RECONNECT_DELAYS[min(self.failures, len(RECONNECT_DELAYS)) - 1])
 
-    async def _read(self, pubsub: PubSub, waiters: list[asyncio.Future[None]]) -> None:
-        while True:
-            message = await pubsub.get_message(timeout=None)
-            if message is not None:
-                self._dispatch(message)
-            if not self._up.is_set() and all(w.done() for w in waiters):
+    def _lost(self, error: BaseException | None) -> None:
+        self.failures += 1
+        if self.failures == 1 and not self.closed:
+            _LOG.warning("Redis subscription lost; reconnecting in the background: %s", error)
+
+    def _push(self, reply: Any) -> None:
+        """Called by the connection for each push it reads, in order."""
+        if not isinstance(reply, list) or len(reply) < 2:
+            _LOG.warning("unexpected reply on a Redis subscription: %r", reply)
+            return
+        kind = reply[0]
+        if kind == b"message":
+            name = self._names.get(reply[1])
+            if name is not None:
+                self._inbox.offer(name, reply[2])
+        elif kind == b"subscribe":
+            channel = reply[1].decode()
+            for waiter in self._confirmations.pop(channel, []):
+                if not waiter.done():
+                    waiter.set_result(None)
+            self._unconfirmed.discard(channel)
+            if not self._unconfirmed and not self._up.is_set():
                 if self.failures:
                     _LOG.warning("Redis subscription restored after %d failed attempts", self.failures)
                 self.failures = 0
                 self._down.clear()
                 self._up.set()
 
-    def _dispatch(self, message: dict[str, Any]) -> None:
-        kind, channel = message["type"], _text(message["channel"])
-        if kind == "subscribe":
-            for waiter in self._confirmations.pop(channel, []):
+
+class Publisher:
+    """Publishes over one connection of its own, opened on first use and again after it is lost.
+
+    Each publish is written at once, without waiting for the replies before it: Redis answers in order, so a
+    burst costs one round trip, and order is kept because there is one connection. Publishes made while the
+    connection is being opened wait in a backlog written, in order, as it opens.
+    """
+
+    def __init__(self, address: Address, *, timeout: float = PUBLISH_TIMEOUT) -> None:
+        self._address = address
+        self._timeout = timeout
+        self._conn: RespConnection | None = None
+        self._backlog: list[tuple[tuple[str | bytes, ...], asyncio.Future[Any]]] = []
+        self._opening: asyncio.Task[None] | None = None
+
+    def request(self, *args: str | bytes) -> asyncio.Future[Any]:
+        """Send a command; the future fails with ``OSError`` (``TimeoutError`` included) or a ``RedisError``."""
+        conn = self._conn
+        if conn is not None and conn.open and not self._backlog:
+            return conn.request(*args)
+        waiter: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._backlog.append((args, waiter))
+        if self._opening is None:
+            self._opening = asyncio.create_task(self._open(), name="redis-publisher")
+        return waiter
+
+    async def _open(self) -> None:
+        error: BaseException = ConnectionError("Redis could not be reached")
+        try:
+            async with asyncio.timeout(self._timeout):
+                for delay in PUBLISH_RETRIES:
+                    await asyncio.sleep(delay)
+                    try:
+                        conn = await open_connection(self._address, reply_timeout=self._timeout)
+                    except OSError as err:
+                        error = ConnectionError(f"Redis could not be reached: {err}")
+                        continue
+                    except RedisError as err:  # a refused AUTH, say: Redis's own words say why
+                        error = err
+                        continue
+                    self._conn = conn
+                    backlog, self._backlog = self._backlog, []
+                    for args, waiter in backlog:
+                        conn.request(*args, waiter=waiter)
+                    return
+        except TimeoutError:
+            error = TimeoutError(f"Redis could not be reached within {self._timeout:g} s")
+        finally:
+            self._opening = None
+            # Cancelled, failed or timed out: nobody may wait forever for what was not sent.
+            backlog, self._backlog = self._backlog, []
+            for _args, waiter in backlog:
                 if not waiter.done():
-                    waiter.set_result(None)
-        elif kind == "message" and channel in self.channels:
-            self._inbox.offer(channel, message["data"])
+                    waiter.set_exception(error)
+                    waiter.exception()  # its caller may have stopped waiting
 
-
-def _settle(batch: list[tuple[str, bytes, asyncio.Future[None]]], error: BaseException | None) -> None:
-    for _channel, _data, done in batch:
-        if done.done():
-            continue
-        if error is None:
-            done.set_result(None)
-        else:
-            done.set_exception(error)
+    async def close(self) -> None:
+        if self._opening is not None:
+            await asyncio.wait({self._opening})
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
 
 class RedisBus:
     """Implements :class:`backend.ports.EventBus` over Redis PUBLISH/SUBSCRIBE.
 
-    ``publisher`` is the client that publishes (by default ``redis``); the app gives it one made with
-    ``connect(url, socket_timeout=None)``, since every publish here is bounded by :data:`PUBLISH_TIMEOUT`.
+    The bus holds its own connections, on an asyncio protocol parsed by hiredis (:mod:`backend.bus.resp`):
+    one for publishing and one per subscription. redis-py's client costs several times the socket's own work
+    per message (a pooled connection, retries, a coroutine per reply); a scale-out process sends and reads
+    every working copy's every update, so that cost was the largest part of what scale-out added.
     """
 
-    def __init__(self, redis: Redis, *, publisher: Redis | None = None, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
-        self._redis = redis
-        self._publisher = publisher or redis
+    def __init__(
+        self, url: str, *, queue_size: int = DEFAULT_QUEUE_SIZE, publish_timeout: float = PUBLISH_TIMEOUT
+    ) -> None:
+        self._address = Address.from_url(url)
         self._queue_size = queue_size
+        self._publisher = Publisher(self._address, timeout=publish_timeout)
         self._subscriptions: set[RedisSubscription] = set()
-        self._outbox: list[tuple[str, bytes, asyncio.Future[None]]] = []
-        self._sender: asyncio.Task[None] | None = None
-        self._publishing = False
-        """A publish is on its way from its caller's own task."""
 
     async def publish(self, channel: str, data: bytes) -> None:
-        """Returns once Redis has taken the message, or raises what Redis raised (``TimeoutError`` past
-        :data:`PUBLISH_TIMEOUT`).
-
-        When nothing else is on its way, the message leaves from the caller's task at once. Publishes made
-        meanwhile go out together in the next batch, in order, over one connection, once the one before
-        them has been taken: a burst of concurrent publishes costs one round trip, not one pooled connection
-        each (the pool's limit made bursts of a hundred fail with "Too many connections"), and never
-        overtakes an earlier publish on another connection.
-        """
-        if not self._publishing and self._sender is None:
-            self._publishing = True
-            try:
-                async with asyncio.timeout(PUBLISH_TIMEOUT):
-                    await self._publisher.publish(channel, data)
-            finally:
-                self._publishing = False
-                # What was published meanwhile waited for this one: Redis keeps order per connection only,
-                # and the next batch may take another of the pool's connections.
-                self._start_sender()
-            return
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._outbox.append((channel, data, done))
-        if not self._publishing:
-            self._start_sender()
-        await done
-
-    def _start_sender(self) -> None:
-        if self._outbox and self._sender is None:
-            self._sender = asyncio.create_task(self._send(), name="redis-publish")
-
-    async def _send(self) -> None:
-        batch: list[tuple[str, bytes, asyncio.Future[None]]] = []
-        try:
-            while self._outbox:
-                batch, self._outbox = self._outbox, []
-                try:
-                    async with asyncio.timeout(PUBLISH_TIMEOUT):
-                        if len(batch) == 1:  # a plain command costs less CPU than a pipeline of one
-                            await self._publisher.publish(batch[0][0], batch[0][1])
-                        else:
-                            async with self._publisher.pipeline(transaction=False) as pipe:
-                                for channel, data, _done in batch:
-                                    pipe.publish(channel, data)
-                                await pipe.execute()
-                except (RedisError, OSError) as err:
-                    _settle(batch, err)
-                else:
-                    _settle(batch, None)
-                batch = []
-        finally:
-            self._sender = None
-            # Cancelled (the loop is closing): nobody may wait forever for what was not sent.
-            _settle(batch + self._outbox, ConnectionError("publishing was interrupted"))
-            self._outbox = []
+        """Returns once Redis has taken the message, or raises (``TimeoutError`` past the publish timeout)."""
+        await self._publisher.request("PUBLISH", channel, data)
 
     async def subscribe(self, *channels: str) -> RedisSubscription:
         """Never fails for want of Redis: the subscription connects (again) whenever Redis answers."""
-        sub = RedisSubscription(self._redis, self._queue_size, self._subscriptions.discard)
+        sub = RedisSubscription(self._address, self._queue_size, self._subscriptions.discard)
         self._subscriptions.add(sub)
         await sub.add(*channels)
         return sub
 
     async def ping(self) -> None:
-        await self._redis.ping()
+        await self._publisher.request("PING")
 
     async def close(self) -> None:
-        """End every subscription; the Redis client itself is owned and closed by the app's cleanup context."""
-        if self._sender is not None:
-            await asyncio.wait({self._sender})  # what was published goes out first
+        """End every subscription and the publishing connection (what was published has been written)."""
         for sub in list(self._subscriptions):
             await sub.close()
+        await self._publisher.close()

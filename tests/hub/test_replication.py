@@ -30,12 +30,12 @@ async def test_a_report_reaches_the_other_process_and_not_its_own_twice() -> Non
     _channel, data = await asyncio.wait_for(anext(aiter(subscription)), 5)
     assert data.startswith(wire.origin_prefix("here"))
 
-    await there.replay(data)
+    there.replay(data)
     assert there.workcopies[alice].files["a.py"] == change
     assert alice not in there.owners  # reported elsewhere: this process does not own it
 
     # Back at its origin the message is recognised by its first bytes and never decoded.
-    await here.replay(wire.origin_prefix("here") + b"not even JSON")
+    here.replay(wire.origin_prefix("here") + b"not even JSON")
     assert here.workcopies[alice].seq == 1
     await subscription.close()
 
@@ -68,7 +68,7 @@ async def test_a_replicated_finding_goes_only_to_people_connected_here() -> None
     )
     for service in (elsewhere, carols):
         for data in messages:
-            await service.replay(data)
+            service.replay(data)
     assert len(elsewhere.engine.findings_for(Participant("alice", "wc"))) == 1  # the finding is known everywhere
     assert [user for user, _data in sent] == ["carol"]  # and sent only where one of its people is connected
 
@@ -85,7 +85,7 @@ async def test_a_finding_resolved_through_another_process_is_not_remembered_here
         await asyncio.wait_for(anext(aiter(subscription)), 5)
     await report_through(second, "bob")  # bob reconnects to the second process with nothing changed: it resolves there
     _channel, data = await asyncio.wait_for(anext(aiter(subscription)), 5)
-    await first.replay(data)
+    first.replay(data)
     assert first.engine.findings_for(Participant("alice", "wc")) == []
     assert first.recorder.tracked == 0
     await subscription.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import orjson
 
@@ -31,6 +31,9 @@ class FakeSubscription:
 
     async def close(self) -> None:
         self.queue.put_nowait(None)
+
+    def listen(self, handler: Callable[[str, bytes], None]) -> None:
+        raise NotImplementedError("the pump iterates")
 
 
 class Recorder:
