@@ -221,8 +221,11 @@ def start_postgres() -> Throwaway:
     return _launch(argv, url, workdir, log, lambda: postgres_answers(url), port, "postgres", as_user)
 
 
-def start_redis(port: int | None = None) -> Throwaway:
-    """Start ``redis-server`` on ``port`` (default: a free one) with persistence off."""
+def start_redis(port: int | None = None, *, password: str | None = None, unix_socket: str | None = None) -> Throwaway:
+    """Start ``redis-server`` on ``port`` (default: a free one) with persistence off; its URL has the password.
+
+    ``unix_socket``: a path where it listens too.
+    """
     binary = find_binary("redis-server")
     if binary is None:
         raise ServiceMissing(f"Redis is not running and redis-server is not installed: {INSTALL_HINT}")
@@ -230,7 +233,11 @@ def start_redis(port: int | None = None) -> Throwaway:
     log, port = workdir / "redis.log", port or free_port()
     argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     argv += ["--dir", str(workdir), "--daemonize", "no"]
-    url = f"redis://127.0.0.1:{port}/0"
+    if password is not None:
+        argv += ["--requirepass", password]
+    if unix_socket is not None:
+        argv += ["--unixsocket", unix_socket, "--unixsocketperm", "700"]
+    url = f"redis://{'' if password is None else f':{password}@'}127.0.0.1:{port}/0"
     return _launch(argv, url, workdir, log, lambda: redis_answers(url), port, "redis-server")
 
 

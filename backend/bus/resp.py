@@ -70,14 +70,14 @@ class RespConnection(asyncio.Protocol):
     ``reply_timeout`` seconds, or that stays silent after a PING while subscribed, is dropped.
     """
 
-    def __init__(self, on_push: Push | None = None, *, reply_timeout: float = REPLY_TIMEOUT) -> None:
+    def __init__(self, on_push: Push | None = None, *, reply_timeout: float | None = None) -> None:
         self._loop = asyncio.get_running_loop()
         self._parser = hiredis.Reader(replyError=ResponseError)
         self._transport: asyncio.Transport | None = None
         self._waiting: deque[tuple[float, asyncio.Future[Any]]] = deque()
         self._on_push = on_push
         self._subscribed = False
-        self._reply_timeout = reply_timeout
+        self._reply_timeout = REPLY_TIMEOUT if reply_timeout is None else reply_timeout
         self._timer: asyncio.TimerHandle | None = None
         self._heard = self._loop.time()
         self._pinged: float | None = None
@@ -135,7 +135,7 @@ class RespConnection(asyncio.Protocol):
             waiter = self._loop.create_future()
         if self._transport is None or self._subscribed:
             if not waiter.done():
-                waiter.set_exception(ConnectionError("this Redis connection cannot take requests"))
+                waiter.set_exception(self.error or ConnectionError("this Redis connection cannot take requests"))
             return waiter
         self._transport.write(_pack(args))
         now = self._loop.time()
@@ -209,7 +209,7 @@ class RespConnection(asyncio.Protocol):
 
 
 async def open_connection(
-    address: Address, *, on_push: Push | None = None, reply_timeout: float = REPLY_TIMEOUT
+    address: Address, *, on_push: Push | None = None, reply_timeout: float | None = None
 ) -> RespConnection:
     """Connect and authenticate within :data:`CONNECT_TIMEOUT`; raises ``OSError`` or a ``RedisError``."""
     loop = asyncio.get_running_loop()

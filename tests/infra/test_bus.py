@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from redis.exceptions import RedisError
@@ -265,3 +267,83 @@ async def test_redis_that_refuses_the_password_fails_the_publish(redis_url: str)
             await asyncio.wait_for(bus.publish(channel(), b"x"), TIMEOUT)
     finally:
         await bus.close()
+
+
+@pytest.mark.slow
+async def test_a_redis_with_a_password_over_tcp_and_over_a_unix_socket(tmp_path: Path) -> None:
+    socket_path = str(tmp_path / "redis.sock")
+    server = services.start_redis(password="s3cret pass", unix_socket=socket_path)
+    port = server.url.rsplit(":", 1)[1].split("/")[0]
+    urls = [
+        f"redis://:s3cret%20pass@127.0.0.1:{port}/0",
+        f"redis://default:s3cret%20pass@127.0.0.1:{port}/0",  # Redis 6 ACL form: a user name and its password
+        f"unix://:s3cret%20pass@{socket_path}",
+    ]
+    try:
+        for url in urls:
+            bus = RedisBus(url)
+            try:
+                ch = channel()
+                sub = await bus.subscribe(ch)
+                assert sub.connected, url
+                await bus.publish(ch, url.encode())
+                assert await next_message(sub) == (ch, url.encode())
+                await bus.ping()
+            finally:
+                await bus.close()
+        wrong = RedisBus(f"unix://:wrong@{socket_path}")
+        try:
+            with pytest.raises(RedisError, match=r"WRONGPASS|invalid"):
+                await asyncio.wait_for(wrong.publish(channel(), b"x"), TIMEOUT)
+        finally:
+            await wrong.close()
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+async def test_a_redis_that_stops_answering_is_left_then_found_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # SIGSTOP keeps the socket open and silent, as a partition or a hung server would: only the PING of a
+    # quiet subscription and the publish watchdog can tell.
+    monkeypatch.setattr("backend.bus.resp.HEALTH_EVERY", 0.2)
+    monkeypatch.setattr("backend.bus.resp.REPLY_TIMEOUT", 0.3)
+    server = services.start_redis()
+    bus = RedisBus(server.url, publish_timeout=0.5)
+    try:
+        ch = channel()
+        sub = await bus.subscribe(ch)
+        await bus.publish(ch, b"before")
+        assert await next_message(sub) == (ch, b"before")
+        server.process.send_signal(signal.SIGSTOP)
+        try:
+            await asyncio.wait_for(sub.wait_disconnected(), TIMEOUT)
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(bus.publish(ch, b"lost"), TIMEOUT)
+        finally:
+            server.process.send_signal(signal.SIGCONT)
+        await asyncio.wait_for(sub.wait_connected(), TIMEOUT)
+        await bus.publish(ch, b"after")
+        assert await next_message(sub) == (ch, b"after")
+    finally:
+        await bus.close()
+        server.stop()
+
+
+async def test_a_peer_that_does_not_speak_resp_fails_the_publish_clearly() -> None:
+    async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1)
+        writer.write(b"HTTP/1.1 400 Bad Request\r\n\r\n")  # something else listens on the port
+        await writer.drain()
+        await reader.read()  # until the client hangs up
+        writer.close()
+
+    server = await asyncio.start_server(garbage, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    bus = RedisBus(f"redis://127.0.0.1:{port}/0", publish_timeout=1)
+    try:
+        with pytest.raises(RedisError, match="not RESP"):
+            await asyncio.wait_for(bus.publish("ch", b"x"), TIMEOUT)
+    finally:
+        await bus.close()
+        server.close()
+        await server.wait_closed()
