@@ -261,9 +261,14 @@ async def test_a_publish_to_a_redis_that_never_answers_fails_in_bounded_time() -
 async def test_redis_that_refuses_the_password_fails_the_publish(redis_url: str) -> None:
     # The local Redis has no password: AUTH is answered with an error, which the publish reports.
     host_port = redis_url.split("//", 1)[1]
-    bus = RedisBus(f"redis://:not-the-password@{host_port}")
+    await publish_fails(f"redis://:not-the-password@{host_port}", r"AUTH|password")
+
+
+async def publish_fails(url: str, reason: str) -> None:
+    """A publish through a bus on ``url`` raises Redis's own words matching ``reason``."""
+    bus = RedisBus(url)
     try:
-        with pytest.raises(RedisError, match=r"AUTH|password"):
+        with pytest.raises(RedisError, match=reason):
             await asyncio.wait_for(bus.publish(channel(), b"x"), TIMEOUT)
     finally:
         await bus.close()
@@ -291,12 +296,7 @@ async def test_a_redis_with_a_password_over_tcp_and_over_a_unix_socket(tmp_path:
                 await bus.ping()
             finally:
                 await bus.close()
-        wrong = RedisBus(f"unix://:wrong@{socket_path}")
-        try:
-            with pytest.raises(RedisError, match=r"WRONGPASS|invalid"):
-                await asyncio.wait_for(wrong.publish(channel(), b"x"), TIMEOUT)
-        finally:
-            await wrong.close()
+        await publish_fails(f"unix://:wrong@{socket_path}", r"WRONGPASS|invalid")
     finally:
         server.stop()
 
