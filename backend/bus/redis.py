@@ -276,6 +276,7 @@ class Publisher:
 
     async def close(self) -> None:
         if self._opening is not None:
+            self._opening.cancel()  # what waits for the connection fails now instead of after the timeout
             await asyncio.wait({self._opening})
         if self._conn is not None:
             self._conn.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import ssl
 from collections import deque
 from collections.abc import Callable
@@ -14,6 +15,7 @@ import hiredis
 from redis.asyncio.connection import SSLConnection, parse_url
 from redis.exceptions import ResponseError
 
+_LOG = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 2.0
 """Seconds to open a connection and authenticate on it."""
 REPLY_TIMEOUT = 5.0
@@ -101,8 +103,7 @@ class RespConnection(asyncio.Protocol):
                 if self._subscribed:
                     self._heard = self._loop.time()
                     self._pinged = None
-                    assert self._on_push is not None
-                    self._on_push(reply)
+                    self._push(reply)
                 elif self._waiting:
                     _sent, waiter = self._waiting.popleft()
                     if waiter.done():
@@ -116,6 +117,14 @@ class RespConnection(asyncio.Protocol):
                     return
         except hiredis.ProtocolError as err:
             self.abort(ResponseError(f"Redis sent something that is not RESP: {err}"))
+
+    def _push(self, reply: Any) -> None:
+        if self._on_push is None:
+            return
+        try:
+            self._on_push(reply)
+        except Exception:  # noqa: BLE001 - the messages after it must still be read
+            _LOG.exception("a Redis push could not be handled: %.200r", reply)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._transport = None
@@ -169,7 +178,10 @@ class RespConnection(asyncio.Protocol):
                 raise RuntimeError("subscribe only once every reply has arrived")
             self._subscribed = True
             self._heard = self._loop.time()
-            self._timer = self._loop.call_later(HEALTH_EVERY, self._check_health)
+            if self._timer is not None:
+                self._timer.cancel()  # the watchdog of the replies before (AUTH): none is owed any more
+            if self._transport is not None:
+                self._timer = self._loop.call_later(HEALTH_EVERY, self._check_health)
         self.send("SUBSCRIBE", *channels)
 
     def unsubscribe(self, *channels: str) -> None:
@@ -181,6 +193,9 @@ class RespConnection(asyncio.Protocol):
             self._transport.write(_pack(args))
 
     def _check_health(self) -> None:
+        self._timer = None
+        if self._transport is None:
+            return
         now = self._loop.time()
         if self._pinged is not None and now - self._pinged >= self._reply_timeout:
             self.abort(TimeoutError(f"Redis did not answer a PING within {self._reply_timeout:g} s"))
