@@ -197,7 +197,7 @@ class RedisSubscription:
     def _push(self, reply: Any) -> None:
         """Called by the connection for each push it reads, in order."""
         if not isinstance(reply, list) or len(reply) < 2:
-            _LOG.warning("unexpected reply on a Redis subscription: %r", reply)
+            _LOG.warning("unexpected reply on a Redis subscription: %.100r", reply)
             return
         kind = reply[0]
         if kind == b"message":

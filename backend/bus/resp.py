@@ -8,7 +8,7 @@ import logging
 import ssl
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import hiredis
@@ -43,7 +43,7 @@ class Address:
     path: str | None = None
     tls: bool = False
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in a log line
 
     @classmethod
     def from_url(cls, url: str) -> Address:
@@ -113,7 +113,7 @@ class RespConnection(asyncio.Protocol):
                     else:
                         waiter.set_result(reply)
                 else:
-                    self.abort(ResponseError(f"Redis sent a reply nobody asked for: {reply!r}"))
+                    self.abort(ResponseError(f"Redis sent a reply nobody asked for: {reply!r:.100}"))
                     return
         except hiredis.ProtocolError as err:
             self.abort(ResponseError(f"Redis sent something that is not RESP: {err}"))
@@ -124,7 +124,8 @@ class RespConnection(asyncio.Protocol):
         try:
             self._on_push(reply)
         except Exception:  # noqa: BLE001 - the messages after it must still be read
-            _LOG.exception("a Redis push could not be handled: %.200r", reply)
+            # Not the push itself: a replicated report may carry a member's shared diff.
+            _LOG.exception("a Redis push could not be handled (a %s)", type(reply).__name__)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._transport = None

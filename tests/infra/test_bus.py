@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 
 from backend.bus.memory import MemoryBus
 from backend.bus.redis import RedisBus, connect
+from backend.bus.resp import Address
 from backend.ports import EventBus, Subscription
 from tests import services
 
@@ -347,3 +348,10 @@ async def test_a_peer_that_does_not_speak_resp_fails_the_publish_clearly() -> No
         await bus.close()
         server.close()
         await server.wait_closed()
+
+
+def test_a_redis_address_never_shows_its_password() -> None:
+    address = Address.from_url("redis://ada:hunter2@redis.internal:6380/3")
+    assert (address.host, address.port) == ("redis.internal", 6380)
+    assert (address.username, address.password) == ("ada", "hunter2")
+    assert "hunter2" not in repr(address)
