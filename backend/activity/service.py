@@ -113,7 +113,8 @@ class ActivityService:
             _LOG.warning("could not load working-copy states; they come back as clients resync", exc_info=True)
         # Reports that arrived while the states loaded were queued; they apply now, after the states, then
         # each one as the bus reads it: a teammate's update reaches the engine in the same turn of the loop.
-        self._subscription.listen(self._replayed)
+        # The bus logs a report that fails to apply and goes on with the next.
+        self._subscription.listen(lambda _channel, data: self.replay(data))
         return [self.recorder.run(), self._prune(), self._persist_states()]
 
     async def _prune(self) -> None:
@@ -295,12 +296,6 @@ class ActivityService:
         if self._publishing_fails:
             _LOG.warning("working copies' reports are replicated again")
             self._publishing_fails = False
-
-    def _replayed(self, _channel: str, data: bytes) -> None:
-        try:
-            self.replay(data)
-        except Exception:  # noqa: BLE001 - one bad message must not stop replication
-            _LOG.exception("could not apply a replicated activity message")
 
     def replay(self, data: bytes) -> None:
         """Apply another process's report to this process's copy of the state."""
