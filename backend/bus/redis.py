@@ -73,7 +73,6 @@ class RedisSubscription:
         self._down = asyncio.Event()
         self._down.set()
         self._runner: asyncio.Task[None] | None = None
-        self.channels: set[str] = set()
         self._names: dict[bytes, str] = {}
         """The followed channels as Redis names them in a push, to their names here."""
         self.closed = False
@@ -83,6 +82,10 @@ class RedisSubscription:
     @property
     def dropped(self) -> int:
         return self._inbox.dropped
+
+    @property
+    def channels(self) -> set[str]:
+        return set(self._names.values())
 
     @property
     def connected(self) -> bool:
@@ -99,10 +102,9 @@ class RedisSubscription:
         self._inbox.listen(handler)
 
     async def add(self, *channels: str) -> None:
-        new = [channel for channel in dict.fromkeys(channels) if channel not in self.channels]
+        new = [channel for channel in dict.fromkeys(channels) if channel.encode() not in self._names]
         if self.closed or not new:
             return
-        self.channels.update(new)
         self._names.update((channel.encode(), channel) for channel in new)
         self._wanted.set()
         if self._runner is None:
@@ -119,13 +121,12 @@ class RedisSubscription:
             _LOG.warning("Redis did not confirm SUBSCRIBE %s in time", new)
 
     async def remove(self, *channels: str) -> None:
-        gone = [channel for channel in dict.fromkeys(channels) if channel in self.channels]
+        gone = [channel for channel in dict.fromkeys(channels) if channel.encode() in self._names]
         if self.closed or not gone:
             return
         # Forget first: an event already in flight on a removed channel is dropped when it arrives.
-        self.channels.difference_update(gone)
         for channel in gone:
-            self._names.pop(channel.encode(), None)
+            del self._names[channel.encode()]
         if self._conn is not None:
             self._conn.unsubscribe(*gone)  # a connection renewed later subscribes without them
 
@@ -164,7 +165,7 @@ class RedisSubscription:
 
     async def _run(self) -> None:
         while not self.closed:
-            if not self.channels:
+            if not self._names:
                 self._wanted.clear()
                 await self._wanted.wait()
                 continue
@@ -175,8 +176,8 @@ class RedisSubscription:
                 self._lost(err)
             else:
                 self._conn = conn
-                self._unconfirmed = set(self.channels)
-                conn.subscribe(*self.channels)
+                self._unconfirmed = self.channels
+                conn.subscribe(*self._unconfirmed)
                 try:
                     await conn.wait_lost()
                 finally:
