@@ -26,7 +26,8 @@ HEALTH_EVERY = 10.0
 Push = Callable[[Any], None]
 
 
-def _pack(args: tuple[str | bytes | int, ...]) -> bytes:
+def pack_command(args: tuple[str | bytes | int, ...]) -> bytes:
+    """One command in the Redis protocol, as hiredis packs it."""
     packed: bytes = hiredis.pack_command(args)  # type: ignore[arg-type]  # its stub allows one element only
     return packed
 
@@ -147,7 +148,7 @@ class RespConnection(asyncio.Protocol):
             if not waiter.done():
                 waiter.set_exception(self.error or ConnectionError("this Redis connection cannot take requests"))
             return waiter
-        self._transport.write(_pack(args))
+        self._transport.write(pack_command(args))
         now = self._loop.time()
         self._waiting.append((now, waiter))
         if self._timer is None:
@@ -191,7 +192,7 @@ class RespConnection(asyncio.Protocol):
     def send(self, *args: str | bytes | int) -> None:
         """Write a command whose answer arrives as a push (subscriber mode); nothing when closed."""
         if self._transport is not None:
-            self._transport.write(_pack(args))
+            self._transport.write(pack_command(args))
 
     def _check_health(self) -> None:
         self._timer = None

@@ -32,6 +32,7 @@ import hiredis
 from redis.asyncio import Redis
 
 from backend.bus.redis import RedisBus
+from backend.bus.resp import pack_command
 from bench.realtime.procs import stack
 from tandem.loops import new_event_loop
 
@@ -52,12 +53,10 @@ for _ in range(count):
 """
 
 Publish = Callable[[str, bytes], Awaitable[object]]
+Receive = Callable[[str, "_Counter"], Awaitable[None]]
+"""Subscribes to a channel and counts what arrives until the counter has seen it all."""
+FLOOR = "floor: bare protocol + hiredis"
 T = TypeVar("T")
-
-
-def _packed(channel: str, data: bytes) -> bytes:
-    packed: bytes = hiredis.pack_command(("PUBLISH", channel, data))  # type: ignore[arg-type]
-    return packed
 
 
 async def _publish_cost(publish: Publish, messages: int, size: int) -> float:
@@ -98,7 +97,7 @@ async def _bare_publisher(host: str, port: int) -> tuple[Publish, Callable[[], N
     def publish(channel: str, data: bytes) -> asyncio.Future[object]:
         waiter: asyncio.Future[object] = loop.create_future()
         waiting.append(waiter)
-        transport.write(_packed(channel, data))
+        transport.write(pack_command(("PUBLISH", channel, data)))
         return waiter
 
     return publish, transport.close
@@ -168,18 +167,16 @@ async def _receive_bare(host: str, port: int, channel: str, counter: _Counter) -
             counter.tick()
 
     transport, _protocol = await asyncio.get_running_loop().create_connection(lambda: _Bare(count), host, port)
-    transport.write(hiredis.pack_command(("SUBSCRIBE", channel)))  # type: ignore[arg-type]
+    transport.write(pack_command(("SUBSCRIBE", channel)))
     try:
         await counter.done.wait()
     finally:
         transport.close()
 
 
-async def _receive_cost(
-    receive: Callable[[_Counter], Awaitable[None]], host: str, port: int, channel: str, messages: int, size: int
-) -> float:
+async def _receive_cost(receive: Receive, host: str, port: int, channel: str, messages: int, size: int) -> float:
     counter = _Counter(messages)
-    consumer = asyncio.create_task(receive(counter))
+    consumer = asyncio.create_task(receive(channel, counter))
     await asyncio.sleep(0.1)  # subscribed before the publisher starts (it waits 0.2 s more)
     publisher = _paced(host, port, channel, messages, size)
     try:
@@ -207,19 +204,13 @@ async def run(messages: int, rounds: int, size: int) -> list[tuple[str, str, flo
         publishers: dict[str, Publish] = {
             "tandem RedisBus.publish": bus.publish,
             "redis-py Redis.publish": client.publish,
-            "floor: bare protocol + hiredis": bare,
+            FLOOR: bare,
         }
-        receivers: dict[str, Callable[[_Counter], Awaitable[None]]] = {
-            "tandem subscription, listen()": lambda c: _receive_tandem(url, "bench:listen", c, listen=True),
-            "tandem subscription, async for": lambda c: _receive_tandem(url, "bench:iterate", c, listen=False),
-            "redis-py PubSub.get_message": lambda c: _receive_redis_py(url, "bench:redis-py", c),
-            "floor: bare protocol + hiredis": lambda c: _receive_bare(host, port, "bench:bare", c),
-        }
-        channels = {
-            "tandem subscription, listen()": "bench:listen",
-            "tandem subscription, async for": "bench:iterate",
-            "redis-py PubSub.get_message": "bench:redis-py",
-            "floor: bare protocol + hiredis": "bench:bare",
+        receivers: dict[str, Receive] = {
+            "tandem subscription, listen()": lambda ch, c: _receive_tandem(url, ch, c, listen=True),
+            "tandem subscription, async for": lambda ch, c: _receive_tandem(url, ch, c, listen=False),
+            "redis-py PubSub.get_message": lambda ch, c: _receive_redis_py(url, ch, c),
+            FLOOR: lambda ch, c: _receive_bare(host, port, ch, c),
         }
         sent: dict[str, list[float]] = {name: [] for name in publishers}
         received: dict[str, list[float]] = {name: [] for name in receivers}
@@ -228,16 +219,17 @@ async def run(messages: int, rounds: int, size: int) -> list[tuple[str, str, flo
                 for name, publish in _rotated(publishers, round_):
                     sent[name].append(await _publish_cost(publish, messages, size))
                 for name, receive in _rotated(receivers, round_):
-                    received[name].append(await _receive_cost(receive, host, port, channels[name], messages, size))
+                    channel = f"bench:{name}"  # a channel of its own, so no variant hears another's leftovers
+                    received[name].append(await _receive_cost(receive, host, port, channel, messages, size))
         finally:
             await bus.close()
             await client.aclose()
             close_bare()
     rows = []
-    publish_floor = statistics.median(sent["floor: bare protocol + hiredis"])
+    publish_floor = statistics.median(sent[FLOOR])
     for name, values in sent.items():
         rows.append(("publish", name, statistics.median(values), statistics.median(values) / publish_floor))
-    receive_floor = statistics.median(received["floor: bare protocol + hiredis"])
+    receive_floor = statistics.median(received[FLOOR])
     for name, values in received.items():
         rows.append(("receive", name, statistics.median(values), statistics.median(values) / receive_floor))
     return rows
